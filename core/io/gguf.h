@@ -61,12 +61,15 @@ public:
     const std::vector<TensorView> &tensors() const { return m_tensors; }
     const TensorView *findTensor(const std::string &name) const;
     std::size_t fileSize() const;
+    // Byte offset in the file where the tensor data section starts.
+    std::size_t dataOffset() const { return m_dataOffset; }
 
 private:
     std::string m_path;
     std::shared_ptr<MappedFile> m_file;
     std::uint32_t m_version = 0;
     std::uint64_t m_alignment = 32;
+    std::size_t m_dataOffset = 0;
     std::map<std::string, GgufValue> m_metadata;
     std::vector<TensorView> m_tensors;
     std::map<std::string, std::size_t> m_index;

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// ModelConfig from GGUF metadata: general.architecture picks the "<arch>." key prefix;
+// tokenizer.ggml.* gives the vocabulary size and special ids; a few properties GGUF keeps
+// no key for (biases, q/k norms, tied output) are read off the tensor list.
+#include "io/gguf.h"
+#include "io/modelconfig.h"
+
+#include "util/error.h"
+
+#include <cstring>
+
+namespace lathe {
+
+namespace {
+
+constexpr const char *kSupported = "llama, mistral, qwen2, qwen3, gpt2";
+
+class MetadataReader {
+public:
+    MetadataReader(const GgufFile &gguf, std::string prefix)
+        : m_gguf(gguf), m_prefix(std::move(prefix))
+    {
+    }
+
+    [[noreturn]] void fail(const std::string &problem) const
+    {
+        throw FormatError("GGUF file '" + m_gguf.path() + "': " + problem);
+    }
+
+    // An integer key; per-layer arrays are accepted when all layers agree.
+    std::optional<std::int64_t> optInt(const std::string &name) const
+    {
+        const std::string key = m_prefix + name;
+        const GgufValue *v = m_gguf.find(key);
+        if (!v)
+            return std::nullopt;
+        if (v->isArray()) {
+            if (v->ints.empty())
+                fail("metadata key '" + key + "' should be an integer, got " + v->toString());
+            for (auto x : v->ints)
+                if (x != v->ints.front())
+                    throw UnsupportedError("GGUF file '" + m_gguf.path() + "': '" + key
+                                           + "' differs between layers, which Lathe does "
+                                             "not support");
+            return v->ints.front();
+        }
+        const auto i = m_gguf.getInt(key);
+        if (!i)
+            fail("metadata key '" + key + "' should be an integer, got " + v->toString());
+        return i;
+    }
+
+    std::int64_t requiredInt(const std::string &name) const
+    {
+        const auto v = optInt(name);
+        if (!v)
+            fail("missing metadata key '" + m_prefix + name + "'");
+        if (*v <= 0)
+            fail("metadata key '" + m_prefix + name + "' must be positive, got "
+                 + std::to_string(*v));
+        return *v;
+    }
+
+    std::optional<double> optFloat(const std::string &name) const
+    {
+        const std::string key = m_prefix + name;
+        const GgufValue *v = m_gguf.find(key);
+        if (!v)
+            return std::nullopt;
+        const auto f = m_gguf.getFloat(key);
+        if (!f || v->isArray())
+            fail("metadata key '" + key + "' should be a number, got " + v->toString());
+        return f;
+    }
+
+    std::optional<std::string> optString(const std::string &name) const
+    {
+        return m_gguf.getString(m_prefix + name);
+    }
+
+private:
+    const GgufFile &m_gguf;
+    std::string m_prefix;
+};
+
+std::optional<Architecture> parseArchitecture(const std::string &name)
+{
+    if (name == "llama")
+        return Architecture::Llama;
+    if (name == "mistral")
+        return Architecture::Mistral;
+    if (name == "qwen2")
+        return Architecture::Qwen2;
+    if (name == "qwen3")
+        return Architecture::Qwen3;
+    if (name == "gpt2")
+        return Architecture::Gpt2;
+    return std::nullopt;
+}
+
+// Special token ids are u32; llama.cpp writes 0xFFFFFFFF (or -1) for "none".
+std::optional<std::int64_t> tokenId(const GgufFile &gguf, const std::string &key)
+{
+    const auto v = gguf.getInt(key);
+    if (!v || *v < 0 || *v == 0xFFFFFFFFll)
+        return std::nullopt;
+    return v;
+}
+
+// llama.cpp's converters write output.weight even for tied models (llama2.c exports,
+// for one); a byte-identical copy of the embedding is still a tie.
+bool outputTiedToEmbedding(const GgufFile &gguf)
+{
+    const TensorView *out = gguf.findTensor("output.weight");
+    if (!out)
+        return true;
+    const TensorView *emb = gguf.findTensor("token_embd.weight");
+    if (!emb || emb->dtype != out->dtype || emb->shape != out->shape || emb->nbytes != out->nbytes)
+        return false;
+    return emb->data == out->data || std::memcmp(emb->data, out->data, emb->nbytes) == 0;
+}
+
+} // namespace
+
+ModelConfig configFromGguf(const GgufFile &gguf)
+{
+    const auto archName = gguf.getString("general.architecture");
+    if (!archName)
+        throw FormatError("GGUF file '" + gguf.path()
+                          + "' has no general.architecture key, so its model type is unknown");
+    const auto arch = parseArchitecture(*archName);
+    if (!arch)
+        throw UnsupportedError("GGUF file '" + gguf.path() + "': architecture '" + *archName
+                               + "' is not supported (supported: " + kSupported + ")");
+
+    const MetadataReader md(gguf, *archName + ".");
+    ModelConfig c;
+    c.arch = *arch;
+    c.modelType = *archName;
+    c.hiddenSize = md.requiredInt("embedding_length");
+    c.intermediateSize = md.requiredInt("feed_forward_length");
+    c.numLayers = md.requiredInt("block_count");
+    c.numHeads = md.requiredInt("attention.head_count");
+    c.numKvHeads = md.optInt("attention.head_count_kv") ? md.requiredInt("attention.head_count_kv")
+                                                        : c.numHeads;
+    if (c.numHeads % c.numKvHeads != 0)
+        md.fail(std::to_string(c.numHeads) + " attention heads cannot be shared by "
+                + std::to_string(c.numKvHeads) + " key/value heads");
+    if (md.optInt("attention.key_length")) {
+        c.headDim = md.requiredInt("attention.key_length");
+    } else {
+        if (c.hiddenSize % c.numHeads != 0)
+            md.fail("embedding length " + std::to_string(c.hiddenSize)
+                    + " is not a multiple of the head count " + std::to_string(c.numHeads));
+        c.headDim = c.hiddenSize / c.numHeads;
+    }
+    if (const auto vl = md.optInt("attention.value_length"); vl && *vl != c.headDim)
+        throw UnsupportedError("GGUF file '" + gguf.path() + "': value head size "
+                               + std::to_string(*vl) + " differs from key head size "
+                               + std::to_string(c.headDim) + ", which Lathe does not support");
+    if (const auto ctx = md.optInt("context_length"); ctx && *ctx > 0)
+        c.maxPositions = *ctx;
+
+    if (c.arch == Architecture::Gpt2) {
+        c.normEps = md.optFloat("attention.layer_norm_epsilon").value_or(1e-5);
+        c.hiddenAct = "gelu_new";
+        c.attentionBias = true;
+        c.mlpBias = true;
+    } else {
+        c.normEps = md.optFloat("attention.layer_norm_rms_epsilon").value_or(1e-5);
+        c.hiddenAct = "silu";
+        c.ropeTheta = md.optFloat("rope.freq_base").value_or(10000.0);
+        if (const auto rd = md.optInt("rope.dimension_count"); rd && *rd != c.headDim)
+            throw UnsupportedError("GGUF file '" + gguf.path() + "': rotary embedding covers "
+                                   + std::to_string(*rd) + " of " + std::to_string(c.headDim)
+                                   + " head dimensions (partial rotary is not supported)");
+        const std::string scaling = md.optString("rope.scaling.type").value_or("");
+        const auto factor = md.optFloat("rope.scaling.factor");
+        if (scaling == "linear") {
+            c.ropeScaling.type = "linear";
+            c.ropeScaling.factor = factor.value_or(1.0);
+        } else if (scaling.empty() || scaling == "none") {
+            // Older files state linear scaling as rope.scale_linear.
+            if (const auto lin = md.optFloat("rope.scale_linear"); lin && *lin != 1.0) {
+                c.ropeScaling.type = "linear";
+                c.ropeScaling.factor = *lin;
+            }
+        } else {
+            throw UnsupportedError("GGUF file '" + gguf.path() + "': rope scaling '" + scaling
+                                   + "' is not supported (only linear)");
+        }
+        if (c.ropeScaling.type == "linear" && c.ropeScaling.factor <= 0)
+            md.fail("rope scaling factor must be positive");
+        // Biases and q/k norms have no metadata key; the tensors tell. Without tensors
+        // (a vocabulary-only file) fall back to what the architecture usually has.
+        if (gguf.tensors().empty()) {
+            c.attentionBias = c.arch == Architecture::Qwen2;
+            c.qkNorm = c.arch == Architecture::Qwen3;
+        } else {
+            c.attentionBias = gguf.findTensor("blk.0.attn_q.bias") != nullptr;
+            c.qkNorm = gguf.findTensor("blk.0.attn_q_norm.weight") != nullptr;
+        }
+        c.mlpBias = gguf.findTensor("blk.0.ffn_up.bias") != nullptr;
+    }
+
+    if (const GgufValue *tokens = gguf.find("tokenizer.ggml.tokens"); tokens && tokens->isArray())
+        c.vocabSize = static_cast<std::int64_t>(tokens->arraySize);
+    else if (const auto vs = md.optInt("vocab_size"))
+        c.vocabSize = *vs;
+    else if (const TensorView *emb = gguf.findTensor("token_embd.weight"); emb && !emb->shape.empty())
+        c.vocabSize = emb->shape.front();
+    if (c.vocabSize <= 0)
+        md.fail("the vocabulary size is unknown (no tokenizer.ggml.tokens, " + *archName
+                + ".vocab_size or token_embd.weight)");
+
+    if (const auto bos = tokenId(gguf, "tokenizer.ggml.bos_token_id"))
+        c.bosTokenIds.push_back(*bos);
+    // llama.cpp stops generation at eos, eot and eom; so does Lathe.
+    for (const char *key : {"tokenizer.ggml.eos_token_id", "tokenizer.ggml.eot_token_id",
+                            "tokenizer.ggml.eom_token_id"}) {
+        const auto id = tokenId(gguf, key);
+        if (!id)
+            continue;
+        bool seen = false;
+        for (auto e : c.eosTokenIds)
+            seen = seen || e == *id;
+        if (!seen)
+            c.eosTokenIds.push_back(*id);
+    }
+
+    c.tieWordEmbeddings = outputTiedToEmbedding(gguf);
+    return c;
+}
+
+} // namespace lathe
