@@ -15,6 +15,7 @@
 namespace lathe {
 
 class GgufFile;
+class SafetensorsFile;
 
 enum class CheckpointFormat { SafetensorsFolder, SafetensorsFile, Gguf };
 
@@ -42,6 +43,12 @@ public:
     std::vector<std::string> files() const { return m_files; }
 
 private:
+    void loadShardedIndex(const std::string &indexPath);
+    // Opens the files in order and appends their tensors; returns them in the same order.
+    std::vector<std::shared_ptr<SafetensorsFile>>
+    loadSafetensors(const std::vector<std::string> &paths);
+    void loadGguf(const std::string &path);
+
     CheckpointFormat m_format = CheckpointFormat::SafetensorsFolder;
     std::string m_path;
     std::string m_folder;
