@@ -18,6 +18,7 @@ public:
 
     std::int64_t length() const { return m_length; }     // tokens already cached
     std::int64_t capacity() const { return m_capacity; }
+    std::int64_t numLayers() const { return static_cast<std::int64_t>(m_keys.size()); }
     void clear() { m_length = 0; }
     // Drops everything after the first `length` tokens (regenerate / edit).
     void truncate(std::int64_t length);

@@ -37,6 +37,8 @@ public:
     const std::map<std::string, at::Tensor> &weights() const { return m_weights; }
     std::int64_t parameterCount() const; // tied weights counted once
     std::size_t weightBytes() const;     // bytes of the f32 weights the engine reads
+    // True when "lm_head.weight" is the embedding tensor itself (tied or absent head).
+    bool lmHeadTied() const;
 
 private:
     ModelConfig m_config;

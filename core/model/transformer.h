@@ -37,6 +37,11 @@ public:
     at::Tensor logits(const std::vector<std::int32_t> &ids) const;
 
 private:
+    void checkInput(const std::vector<std::int32_t> &ids, KVCache &cache) const;
+    at::Tensor run(const std::vector<std::int32_t> &ids, KVCache &cache, bool lastOnly) const;
+    // One decoder layer over x [tokens, hidden], in place.
+    void layer(std::int64_t index, at::Tensor &x, KVCache &cache, std::int64_t start) const;
+
     struct Impl;
     std::shared_ptr<const Model> m_model;
     std::unique_ptr<Impl> m_impl;
