@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// lathe: the desktop workbench. Parses the command line and shows the main window; all the
+// window's logic lives in lathe_widgets so the tests can build it.
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QMetaObject>
+
+#include <spdlog/spdlog.h>
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Lathe"));
+    QApplication::setApplicationName(QStringLiteral("Lathe"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Lathe"));
+    QApplication::setApplicationVersion(QStringLiteral(LATHE_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("org.lathe.Lathe"));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QCoreApplication::translate("main", "Lathe, a workbench for compressing language models."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("model"),
+        QCoreApplication::translate("main",
+            "Model to open: a Hugging Face folder, a "
+            ".safetensors file or a .gguf file."),
+        QStringLiteral("[MODEL]"));
+    parser.process(app);
+
+    QString model;
+    const QStringList args = parser.positionalArguments();
+    if (!args.isEmpty())
+        model = args.first();
+    else
+        model = qEnvironmentVariable("LATHE_DEFAULT_MODEL");
+
+    spdlog::info("Lathe {} starting", LATHE_VERSION);
+    lathe::ui::MainWindow window;
+    window.show();
+    if (!model.isEmpty()) {
+        // After the window is shown, so progress and errors appear in it.
+        QMetaObject::invokeMethod(
+            &window, [&window, model] { window.openModel(model); }, Qt::QueuedConnection);
+    }
+    return QApplication::exec();
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// MainWindow: Lathe's one window. A vertical mode bar (Start, Model) selects the central view;
+// the Log and Jobs docks are shared by all modes. Models open in a worker thread (JobRunner),
+// from the File menu, the Start view, the command line or a drop anywhere on the window.
+#pragma once
+
+#include <QMainWindow>
+#include <QPointer>
+
+#include <memory>
+
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QMimeData;
+class QStackedWidget;
+
+namespace lathe
+{
+class LoadedModel;
+}
+
+namespace lathe::ui
+{
+
+class Actions;
+class JobRunner;
+class JobsPanel;
+class JobStatusWidget;
+class LoadModelJob;
+class LogPanel;
+class ModeBar;
+class ModelView;
+class Settings;
+class StartView;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+    // When true, errors and questions are not shown as dialogs (tests, scripted runs): errors
+    // are still logged and emitted through errorShown(), questions take their default.
+    Q_PROPERTY(bool dialogsSuppressed READ dialogsSuppressed WRITE setDialogsSuppressed)
+public:
+    enum Mode { StartMode, ModelMode, ModeCount };
+
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    bool dialogsSuppressed() const { return m_dialogsSuppressed; }
+    void setDialogsSuppressed(bool suppressed) { m_dialogsSuppressed = suppressed; }
+
+    std::shared_ptr<const lathe::LoadedModel> currentModel() const { return m_model; }
+    bool isLoading() const;
+    int currentMode() const;
+    void setCurrentMode(int mode);
+
+    Actions *actions() const { return m_actions; }
+    JobRunner *jobRunner() const { return m_runner; }
+    ModeBar *modeBar() const { return m_modeBar; }
+    StartView *startView() const { return m_startView; }
+    ModelView *modelView() const { return m_modelView; }
+    LogPanel *logPanel() const { return m_logPanel; }
+    QMenu *recentMenu() const { return m_recentMenu; }
+
+    // The local file or folder a drag carries, or an empty string.
+    static QString droppedPath(const QMimeData *mime);
+
+public Q_SLOTS:
+    // Opens a folder, .safetensors or .gguf in the worker thread. The current model stays
+    // until the new one has loaded. If a load is running, asks first (unless dialogs are
+    // suppressed) and cancels it.
+    void openModel(const QString &path);
+    void openModelDialog();
+    void openFolderDialog();
+    void cancelJob();
+
+Q_SIGNALS:
+    void loadStarted(const QString &path);
+    void modelLoaded(const QString &path);
+    void loadFailed(const QString &path, const QString &message);
+    void loadCancelled(const QString &path);
+    // The text of every error reported to the user (shown in a dialog unless suppressed).
+    void errorShown(const QString &text);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dragMoveEvent(QDragMoveEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    void createModes();
+    void createDocks();
+    void createMenus();
+    void createStatusBar();
+    void restoreWindowState();
+    void saveWindowState();
+
+    void onLoadFinished(LoadModelJob *job);
+    void onLoadFailed(LoadModelJob *job, const QString &message);
+    void onLoadCancelled(LoadModelJob *job);
+    void showError(const QString &title, const QString &text, const QString &details);
+    bool confirmReplaceLoad(const QString &newPath);
+    void updateRecent();
+    void updateTitle();
+    void updateJobActions();
+    void showAbout();
+
+    std::unique_ptr<Settings> m_settings;
+    Actions *m_actions = nullptr;
+    JobRunner *m_runner = nullptr;
+    ModeBar *m_modeBar = nullptr;
+    QStackedWidget *m_stack = nullptr;
+    StartView *m_startView = nullptr;
+    ModelView *m_modelView = nullptr;
+    QDockWidget *m_logDock = nullptr;
+    QDockWidget *m_jobsDock = nullptr;
+    LogPanel *m_logPanel = nullptr;
+    JobsPanel *m_jobsPanel = nullptr;
+    JobStatusWidget *m_jobStatus = nullptr;
+    QLabel *m_modelStatus = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QPointer<LoadModelJob> m_loadJob;
+    std::shared_ptr<const lathe::LoadedModel> m_model;
+    bool m_dialogsSuppressed = false;
+};
+
+} // namespace lathe::ui

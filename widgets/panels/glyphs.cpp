@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "panels/glyphs.h"
+
+#include <QPainter>
+#include <QPainterPath>
+#include <QPixmap>
+
+namespace lathe::ui
+{
+
+namespace
+{
+
+// Paints on a 32x32 design grid.
+void paintGlyph(QPainter &p, Glyph glyph, const QColor &color)
+{
+    QPen pen(color, 2.2, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
+    p.setPen(pen);
+    p.setBrush(Qt::NoBrush);
+    switch (glyph) {
+    case Glyph::Start: {
+        // A house: where the workflow starts.
+        QPainterPath roof;
+        roof.moveTo(5, 16);
+        roof.lineTo(16, 6);
+        roof.lineTo(27, 16);
+        p.drawPath(roof);
+        QPainterPath body;
+        body.moveTo(8.5, 14);
+        body.lineTo(8.5, 26);
+        body.lineTo(23.5, 26);
+        body.lineTo(23.5, 14);
+        p.drawPath(body);
+        p.drawRect(QRectF(13.5, 19, 5, 7));
+        break;
+    }
+    case Glyph::Model: {
+        // Three stacked layers: a model is a stack of tensors.
+        for (int i = 0; i < 3; ++i) {
+            const double y = 7 + i * 7;
+            QPainterPath layer;
+            layer.moveTo(16, y);
+            layer.lineTo(27, y + 4.5);
+            layer.lineTo(16, y + 9);
+            layer.lineTo(5, y + 4.5);
+            layer.closeSubpath();
+            p.setBrush(i == 0 ? QBrush(color) : QBrush(Qt::NoBrush));
+            p.drawPath(layer);
+        }
+        break;
+    }
+    }
+}
+
+QPixmap renderGlyph(Glyph glyph, const QColor &color, int size)
+{
+    QPixmap pm(size, size);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.scale(size / 32.0, size / 32.0);
+    paintGlyph(p, glyph, color);
+    return pm;
+}
+
+} // namespace
+
+QIcon glyphIcon(Glyph glyph, const QColor &color, const QColor &disabledColor)
+{
+    QIcon icon;
+    for (int size : { 16, 24, 32, 48, 64 }) {
+        icon.addPixmap(renderGlyph(glyph, color, size), QIcon::Normal);
+        icon.addPixmap(renderGlyph(glyph, color, size), QIcon::Active);
+        icon.addPixmap(renderGlyph(glyph, disabledColor, size), QIcon::Disabled);
+    }
+    return icon;
+}
+
+} // namespace lathe::ui
