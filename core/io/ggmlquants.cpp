@@ -315,10 +315,12 @@ void dequantizeGgml(DType type, const std::uint8_t *src, float *out, std::int64_
     case DType::Q5_0: forEachBlock(src, out, n, bb, be, blockQ5_0); return;
     case DType::Q5_1: forEachBlock(src, out, n, bb, be, blockQ5_1); return;
     case DType::Q8_0:
-        forEachBlock(src, out, n, bb, be, [](const std::uint8_t *b, float *y) { blockQ8(b, y, 2); });
+        forEachBlock(src, out, n, bb, be,
+                     [](const std::uint8_t *b, float *y) { blockQ8(b, y, 2); });
         return;
     case DType::Q8_1:
-        forEachBlock(src, out, n, bb, be, [](const std::uint8_t *b, float *y) { blockQ8(b, y, 4); });
+        forEachBlock(src, out, n, bb, be,
+                     [](const std::uint8_t *b, float *y) { blockQ8(b, y, 4); });
         return;
     case DType::Q2_K: forEachBlock(src, out, n, bb, be, blockQ2_K); return;
     case DType::Q3_K: forEachBlock(src, out, n, bb, be, blockQ3_K); return;

@@ -294,15 +294,39 @@ std::string formatDouble(double d)
     return os.str();
 }
 
-std::string abbreviate(const std::string &s, std::size_t limit)
+// Quoted for display: shortened past `limit` bytes (on a UTF-8 boundary), with quotes,
+// backslashes and control characters escaped so tokens like "\n" stay visible.
+std::string quoted(const std::string &s, std::size_t limit)
 {
-    if (s.size() <= limit)
-        return s;
-    // Cut on a UTF-8 character boundary so the display stays valid text.
-    std::size_t cut = limit;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0u) == 0x80u)
-        --cut;
-    return s.substr(0, cut) + "... (" + std::to_string(s.size()) + " bytes)";
+    std::size_t cut = s.size();
+    if (cut > limit) {
+        cut = limit;
+        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0u) == 0x80u)
+            --cut;
+    }
+    std::string out = "\"";
+    for (std::size_t k = 0; k < cut; ++k) {
+        const auto ch = static_cast<unsigned char>(s[k]);
+        if (ch == '"' || ch == '\\') {
+            out += '\\';
+            out += static_cast<char>(ch);
+        } else if (ch == '\n') {
+            out += "\\n";
+        } else if (ch == '\t') {
+            out += "\\t";
+        } else if (ch < 0x20 || ch == 0x7F) {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[ch >> 4];
+            out += hex[ch & 15];
+        } else {
+            out += static_cast<char>(ch);
+        }
+    }
+    out += '"';
+    if (cut < s.size())
+        out += "... (" + std::to_string(s.size()) + " bytes)";
+    return out;
 }
 
 struct RawTensorInfo {
@@ -322,7 +346,7 @@ std::string GgufValue::toString() const
         if (t == Type::Bool)
             return i ? "true" : "false";
         if (t == Type::String)
-            return "\"" + abbreviate(s, 200) + "\"";
+            return quoted(s, 200);
         if (isFloatType(t))
             return formatDouble(f);
         if (t == Type::UInt64)
@@ -333,12 +357,13 @@ std::string GgufValue::toString() const
         return scalar(type);
 
     std::string out = "[";
-    const std::size_t shown = static_cast<std::size_t>(std::min<std::uint64_t>(arraySize, kShownItems));
+    const auto shown =
+        static_cast<std::size_t>(std::min<std::uint64_t>(arraySize, kShownItems));
     for (std::size_t k = 0; k < shown; ++k) {
         if (k)
             out += ", ";
         if (elementType == Type::String && k < strings.size())
-            out += "\"" + abbreviate(strings[k], 40) + "\"";
+            out += quoted(strings[k], 40);
         else if (isFloatType(elementType) && k < floats.size())
             out += formatDouble(floats[k]);
         else if (elementType == Type::Bool && k < ints.size())
@@ -352,8 +377,8 @@ std::string GgufValue::toString() const
     }
     if (arraySize > shown)
         out += ", ...";
-    out += "] (" + std::to_string(arraySize) + " " + valueTypeName(static_cast<std::uint32_t>(
-                                                     elementType))
+    out += "] (" + std::to_string(arraySize) + " "
+           + valueTypeName(static_cast<std::uint32_t>(elementType))
            + (arraySize == 1 ? " item)" : " items)");
     return out;
 }

@@ -207,7 +207,8 @@ ModelConfig configFromGguf(const GgufFile &gguf)
         c.vocabSize = static_cast<std::int64_t>(tokens->arraySize);
     else if (const auto vs = md.optInt("vocab_size"))
         c.vocabSize = *vs;
-    else if (const TensorView *emb = gguf.findTensor("token_embd.weight"); emb && !emb->shape.empty())
+    else if (const TensorView *emb = gguf.findTensor("token_embd.weight");
+             emb && !emb->shape.empty())
         c.vocabSize = emb->shape.front();
     if (c.vocabSize <= 0)
         md.fail("the vocabulary size is unknown (no tokenizer.ggml.tokens, " + *archName

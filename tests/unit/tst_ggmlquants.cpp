@@ -401,7 +401,8 @@ private Q_SLOTS:
         Bytes packed(static_cast<std::size_t>(blocks) * bb, 0);
         std::vector<float> step(static_cast<std::size_t>(blocks));
         const bool offset = t == DType::Q4_1 || t == DType::Q5_1;
-        const int levels = t == DType::Q8_0 ? 255 : (t == DType::Q5_0 || t == DType::Q5_1) ? 32 : 16;
+        const bool five = t == DType::Q5_0 || t == DType::Q5_1;
+        const int levels = t == DType::Q8_0 ? 255 : five ? 32 : 16;
         for (int k = 0; k < blocks; ++k) {
             const float *xb = x.data() + k * 32;
             std::uint8_t *blk = packed.data() + static_cast<std::size_t>(k) * bb;
@@ -435,9 +436,9 @@ private Q_SLOTS:
                     continue;
                 }
                 const int header = offset ? 4 : 2;
-                const int qsAt = (t == DType::Q5_0 || t == DType::Q5_1) ? header + 4 : header;
+                const int qsAt = five ? header + 4 : header;
                 putBits(blk + qsAt, (e % 16) * 8 + (e / 16) * 4, 4, static_cast<unsigned>(q & 15));
-                if (t == DType::Q5_0 || t == DType::Q5_1)
+                if (five)
                     putBits(blk + header, e, 1, static_cast<unsigned>(q >> 4));
             }
         }
@@ -492,10 +493,12 @@ private Q_SLOTS:
         Bytes q4k(static_cast<std::size_t>(n / 256) * 144, 0x37);
         Bytes q6k(static_cast<std::size_t>(n / 256) * 210, 0x5C);
         std::vector<float> out(static_cast<std::size_t>(n));
-        for (const auto &[type, data] : {std::pair{DType::Q4_K, &q4k}, std::pair{DType::Q6_K, &q6k}}) {
+        for (const auto &[type, data] :
+             {std::pair{DType::Q4_K, &q4k}, std::pair{DType::Q6_K, &q6k}}) {
             const auto t0 = std::chrono::steady_clock::now();
             dequantizeGgml(type, data->data(), out.data(), n);
-            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            const auto t1 = std::chrono::steady_clock::now();
+            const double s = std::chrono::duration<double>(t1 - t0).count();
             qInfo("%s: %.0f M values/s", dtypeName(type).c_str(), double(n) / s / 1e6);
             QVERIFY(std::isfinite(out[0]) && std::isfinite(out.back()));
             QVERIFY(s < 2.0);

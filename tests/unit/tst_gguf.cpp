@@ -235,7 +235,8 @@ private Q_SLOTS:
     {
         GgufSpec s;
         std::string nested = le<std::uint32_t>(9) + le<std::uint32_t>(9) + le<std::uint64_t>(2);
-        nested += le<std::uint32_t>(4) + le<std::uint64_t>(2) + le<std::uint32_t>(1) + le<std::uint32_t>(2);
+        nested += le<std::uint32_t>(4) + le<std::uint64_t>(2) + le<std::uint32_t>(1)
+                  + le<std::uint32_t>(2);
         nested += le<std::uint32_t>(8) + le<std::uint64_t>(1) + gstr("x");
         s.kvs = {{"u8", le<std::uint32_t>(0) + le<std::uint8_t>(200)},
                  {"i8", le<std::uint32_t>(1) + le<std::int8_t>(-5)},
@@ -255,7 +256,8 @@ private Q_SLOTS:
                  {"bools", le<std::uint32_t>(9) + le<std::uint32_t>(7) + le<std::uint64_t>(2)
                                + le<std::uint8_t>(0) + le<std::uint8_t>(1)},
                  {"empty", vArrStr({})},
-                 {"nested", nested}};
+                 {"nested", nested},
+                 {"esc", vStr("a\"b\n\x01")}};
         const auto g = GgufFile::open(m_tmp.write("types.gguf", s.build()));
         QCOMPARE(*g->getInt("u8"), std::int64_t(200));
         QCOMPARE(*g->getInt("i8"), std::int64_t(-5));
@@ -283,6 +285,7 @@ private Q_SLOTS:
         QCOMPARE(g->find("i32")->toString(), std::string("-70000"));
         QCOMPARE(g->find("u64")->toString(), std::string("18446744073709551615"));
         QCOMPARE(g->find("f32")->toString(), std::string("0.1"));
+        QCOMPARE(g->find("esc")->toString(), std::string("\"a\\\"b\\n\\x01\""));
         const std::string ints = g->find("ints")->toString();
         QVERIFY2(ints.find("1, -2, 3") == 1 && ints.find("...") != std::string::npos
                      && ints.find("10 int32 items") != std::string::npos,
@@ -330,7 +333,8 @@ private Q_SLOTS:
         s.kvs[0].second = le<std::uint32_t>(8) + le<std::uint64_t>(1ull << 50) + "llama";
         expectFormatError("strlen.gguf", s, "past the end of the file");
         s = validSpec();
-        s.kvs[0].second = le<std::uint32_t>(9) + le<std::uint32_t>(4) + le<std::uint64_t>(1ull << 61);
+        s.kvs[0].second =
+            le<std::uint32_t>(9) + le<std::uint32_t>(4) + le<std::uint64_t>(1ull << 61);
         expectFormatError("arrlen.gguf", s, "claims 2305843009213693952");
         s = validSpec();
         s.kvs[0].second = le<std::uint32_t>(13) + "xxxx";
@@ -345,7 +349,8 @@ private Q_SLOTS:
         for (int i = 0; i < 20; ++i)
             deep += le<std::uint32_t>(9) + le<std::uint64_t>(1);
         s = validSpec();
-        s.kvs.push_back({"deep", le<std::uint32_t>(9) + deep + le<std::uint32_t>(4) + le<std::uint64_t>(0)});
+        s.kvs.push_back(
+            {"deep", le<std::uint32_t>(9) + deep + le<std::uint32_t>(4) + le<std::uint64_t>(0)});
         expectFormatError("deep.gguf", s, "deeper");
         for (const auto &[name, value] : {std::pair{"align0.gguf", vU32(0)},
                                           std::pair{"align3.gguf", vU32(48)},
