@@ -25,7 +25,6 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
@@ -33,6 +32,7 @@
 #include <QMimeData>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QToolBar>
 #include <QUrl>
 
 #include <spdlog/spdlog.h>
@@ -93,18 +93,23 @@ MainWindow::~MainWindow()
 
 void MainWindow::createModes()
 {
-    auto *central = new QWidget(this);
-    central->setObjectName(QStringLiteral("central"));
-    auto *layout = new QHBoxLayout(central);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(0);
+    // The mode bar sits in a fixed toolbar rather than in the central widget so that it spans
+    // the window's full height, beside the docks, as in Qt Creator.
+    auto *modeToolBar = new QToolBar(tr("Modes"), this);
+    modeToolBar->setObjectName(QStringLiteral("modeToolBar"));
+    modeToolBar->setMovable(false);
+    modeToolBar->setFloatable(false);
+    modeToolBar->setAllowedAreas(Qt::LeftToolBarArea);
+    modeToolBar->toggleViewAction()->setVisible(false);
+    modeToolBar->setStyleSheet(
+        QStringLiteral("QToolBar { background: #2b2d30; border: none; padding: 0; spacing: 0; }"));
+    m_modeBar = new ModeBar(modeToolBar);
+    modeToolBar->addWidget(m_modeBar);
+    addToolBar(Qt::LeftToolBarArea, modeToolBar);
 
-    m_modeBar = new ModeBar(central);
-    m_stack = new QStackedWidget(central);
+    m_stack = new QStackedWidget(this);
     m_stack->setObjectName(QStringLiteral("modeStack"));
-    layout->addWidget(m_modeBar);
-    layout->addWidget(m_stack, 1);
-    setCentralWidget(central);
+    setCentralWidget(m_stack);
 
     const QColor glyphColor(0xd4, 0xd4, 0xd4);
     const QColor glyphDisabled(0x6c, 0x6f, 0x73);
@@ -145,7 +150,6 @@ void MainWindow::createModes()
 void MainWindow::createDocks()
 {
     setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
-    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
 
     m_logPanel = new LogPanel(this);
     m_logDock = new QDockWidget(tr("Log"), this);
@@ -158,9 +162,11 @@ void MainWindow::createDocks()
     m_jobsDock->setObjectName(QStringLiteral("jobsDock"));
     m_jobsDock->setWidget(m_jobsPanel);
     addDockWidget(Qt::BottomDockWidgetArea, m_jobsDock);
-    splitDockWidget(m_jobsDock, m_logDock, Qt::Horizontal);
-    resizeDocks({ m_jobsDock, m_logDock }, { 420, 780 }, Qt::Horizontal);
-    resizeDocks({ m_logDock }, { 170 }, Qt::Vertical);
+    // One bottom area with tabs keeps the central view large; the status bar already shows
+    // the running job, so the Log tab is in front.
+    tabifyDockWidget(m_logDock, m_jobsDock);
+    m_logDock->raise();
+    resizeDocks({ m_logDock }, { 160 }, Qt::Vertical);
 
     m_logDock->toggleViewAction()->setObjectName(QStringLiteral("actionToggleLog"));
     m_logDock->toggleViewAction()->setStatusTip(tr("Show or hide the log"));

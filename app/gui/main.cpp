@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // lathe: the desktop workbench. Parses the command line and shows the main window; all the
 // window's logic lives in lathe_widgets so the tests can build it.
+#include "logsink.h"
 #include "mainwindow.h"
 
 #include <QApplication>
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
     else
         model = qEnvironmentVariable("LATHE_DEFAULT_MODEL");
 
+    // Before the first log line, so the Log dock shows everything from the start.
+    lathe::ui::LogSink::instance();
     spdlog::info("Lathe {} starting", LATHE_VERSION);
     lathe::ui::MainWindow window;
     window.show();

@@ -10,6 +10,8 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace lathe::ui
 {
 
@@ -101,9 +103,10 @@ StartView::StartView(QWidget *parent)
     m_noRecent = makeLabel(tr("No recent models yet. The models you open appear here."), column);
     m_noRecent->setObjectName(QStringLiteral("noRecentLabel"));
     m_noRecent->setForegroundRole(QPalette::PlaceholderText);
-    layout->addWidget(m_recentList, 1);
+    m_recentList->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    layout->addWidget(m_recentList);
     layout->addWidget(m_noRecent);
-    layout->addStretch(0);
+    layout->addStretch(1);
 
     connect(openModel, &QPushButton::clicked, this, &StartView::openModelRequested);
     connect(openFolder, &QPushButton::clicked, this, &StartView::openFolderRequested);
@@ -125,6 +128,11 @@ void StartView::setRecentModels(const QStringList &paths)
         item->setToolTip(0, QDir::toNativeSeparators(path));
         item->setToolTip(1, QDir::toNativeSeparators(path));
     }
+    // As tall as its rows (at most ten), so the page has no large empty box.
+    const int rows = static_cast<int>(std::max<qsizetype>(paths.size(), 1));
+    const int rowHeight = std::max(m_recentList->sizeHintForRow(0), fontMetrics().height() + 6);
+    m_recentList->setFixedHeight(m_recentList->header()->sizeHint().height() + rows * rowHeight
+        + 2 * m_recentList->frameWidth() + 2);
     m_recentList->setVisible(!paths.isEmpty());
     m_noRecent->setVisible(paths.isEmpty());
 }
