@@ -279,10 +279,10 @@ void MainWindow::openModel(const QString &path)
         // A recent entry whose file was moved or deleted: forget it.
         m_settings->removeRecentModel(absolute);
         updateRecent();
-        showError(tr("Cannot Open Model"),
-            tr("Could not open %1.").arg(QDir::toNativeSeparators(absolute)),
-            tr("The file or folder does not exist."));
-        Q_EMIT loadFailed(absolute, tr("The file or folder does not exist."));
+        const QString problem = tr("%1 does not exist (it may have been moved or deleted).")
+                                    .arg(QDir::toNativeSeparators(absolute));
+        showError(tr("Cannot Open Model"), tr("Could not open %1.").arg(info.fileName()), problem);
+        Q_EMIT loadFailed(absolute, problem);
         return;
     }
     if (isLoading()) {
@@ -349,8 +349,9 @@ void MainWindow::onLoadFinished(LoadModelJob *job)
 void MainWindow::onLoadFailed(LoadModelJob *job, const QString &message)
 {
     spdlog::error("could not open {}: {}", job->path().toStdString(), message.toStdString());
+    // The headline names the file; the engine's message gives the full path and the problem.
     showError(tr("Cannot Open Model"),
-        tr("Could not open %1.").arg(QDir::toNativeSeparators(job->path())), message);
+        tr("Could not open %1.").arg(QFileInfo(job->path()).fileName()), message);
     Q_EMIT loadFailed(job->path(), message);
 }
 

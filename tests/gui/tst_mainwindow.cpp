@@ -95,6 +95,8 @@ private Q_SLOTS:
     void recentModelsPersisted();
     void bareSafetensorsListsTensors();
     void modeShortcutsAndMenus();
+    void opensGguf();
+    void windowStateRestored();
 
 private:
     std::unique_ptr<MainWindow> makeWindow();
@@ -408,6 +410,39 @@ void TestMainWindow::modeShortcutsAndMenus()
     }
     QVERIFY(w->findChild<QMenu *>(QStringLiteral("menuFile")));
     QVERIFY(w->findChild<QMenu *>(QStringLiteral("menuHelp")));
+}
+
+void TestMainWindow::opensGguf()
+{
+    LATHE_REQUIRE_SHARED_DATA();
+    auto w = makeWindow();
+    const QString gguf
+        = lathe::test::dataPath(QStringLiteral("models/stories260K/stories260K-f32.gguf"));
+    QVERIFY(openAndWait(*w, gguf));
+    const auto model = w->currentModel();
+    QVERIFY(model->runnable());
+    QCOMPARE(w->modelView()->layerModel()->rowCount(), int(model->summary().tensors.size()));
+    QVERIFY(w->modelView()->layerModel()->rowCount() > 0);
+    QCOMPARE(
+        w->modelView()->cardView()->value(QStringLiteral("Architecture")), QStringLiteral("llama"));
+    QVERIFY(w->modelView()
+                ->cardView()
+                ->value(QStringLiteral("Format"))
+                .startsWith(QStringLiteral("GGUF")));
+}
+
+void TestMainWindow::windowStateRestored()
+{
+    {
+        auto w = makeWindow();
+        w->resize(900, 640);
+        w->findChild<QDockWidget *>(QStringLiteral("logDock"))->hide();
+        w->close(); // saves geometry and dock state
+    }
+    auto w = makeWindow();
+    QCOMPARE(w->size(), QSize(900, 640));
+    QVERIFY(w->findChild<QDockWidget *>(QStringLiteral("logDock"))->isHidden());
+    QVERIFY(!w->findChild<QDockWidget *>(QStringLiteral("jobsDock"))->isHidden());
 }
 
 QTEST_MAIN(TestMainWindow)
