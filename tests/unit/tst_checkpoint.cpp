@@ -201,11 +201,14 @@ private Q_SLOTS:
     {
         const std::string dir = folder("bare");
         const std::string file = dir + "/weights.safetensors";
-        writeBytes(file, safetensorsBytes(
-                             {f32("layers.10.w", {3, 4}), f32("layers.2.w", {3, 4}),
-                              f32("layers.1.w", {3, 4}), RawTensor{"mask", "U8", {5}, {1, 2, 3, 4, 5}},
-                              RawTensor{"h", "F16", {2}, {0, 0x3C, 0, 0x3C}}},
-                             {{"tied.w", "layers.1.w"}}));
+        const std::vector<RawTensor> tensors = {
+            f32("layers.10.w", {3, 4}),
+            f32("layers.2.w", {3, 4}),
+            f32("layers.1.w", {3, 4}),
+            RawTensor{"mask", "U8", {5}, {1, 2, 3, 4, 5}},
+            RawTensor{"h", "F16", {2}, {0, 0x3C, 0, 0x3C}},
+        };
+        writeBytes(file, safetensorsBytes(tensors, {{"tied.w", "layers.1.w"}}));
         double last = -1;
         int calls = 0;
         const ModelSummary s = summarizeModel(file, [&](double f, const std::string &) {
