@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// `lathe-cli perplexity MODEL --ids FILE --ctx N`: perplexity over a file of token ids, with
+// Lathe's non-overlapping windows or llama.cpp's llama-perplexity protocol.
+#include "clicommon.h"
+
+#include "eval/perplexity.h"
+#include "eval/tokenfile.h"
+#include "model/model.h"
+#include "model/transformer.h"
+#include "util/error.h"
+
+#include <ATen/ATen.h>
+#include <CLI/CLI.hpp>
+
+#include <map>
+#include <memory>
+
+namespace lathe::cli {
+
+namespace {
+
+struct PerplexityCliOptions {
+    std::string model;
+    std::string idsFile;
+    std::int64_t ctx = 512;
+    std::string protocol = "windows";
+    std::int64_t chunks = 0;
+};
+
+void run(const PerplexityCliOptions &o, const GlobalOptions &globals)
+{
+    PerplexityOptions options;
+    options.ctx = o.ctx;
+    options.maxChunks = o.chunks;
+    options.protocol = o.protocol == "windows" ? PerplexityProtocol::Windows
+                                               : PerplexityProtocol::LlamaCpp;
+
+    requireExists(o.idsFile);
+    std::vector<std::int32_t> ids;
+    withPathContext(o.idsFile, [&] { ids = readTokenIds(o.idsFile); });
+    requireExists(o.model);
+
+    std::shared_ptr<Model> model;
+    withPathContext(o.model, [&] {
+        ProgressLine progress(globals, "loading");
+        model = Model::load(o.model, progress.callback(), cancelToken());
+    });
+    const Transformer transformer(model);
+
+    PerplexityResult r;
+    {
+        ProgressLine progress(globals, "perplexity");
+        r = evaluatePerplexity(transformer, ids, options, progress.callback(), cancelToken());
+    }
+
+    const std::string protocol = perplexityProtocolName(options.protocol);
+    if (globals.json) {
+        Json j;
+        j["ppl"] = r.ppl;
+        j["mean_nll"] = r.meanNll;
+        j["tokens"] = r.scoredTokens;
+        j["processed_tokens"] = r.processedTokens;
+        j["chunks"] = r.chunks;
+        j["seconds"] = r.seconds;
+        j["tokens_per_s"] = r.tokensPerSecond;
+        j["protocol"] = protocol;
+        j["ctx"] = options.ctx;
+        j["chunk_nll"] = r.chunkNll;
+        j["model"] = o.model;
+        j["ids_file"] = o.idsFile;
+        printJson(j);
+    } else {
+        printLine("perplexity " + formatFixed(r.ppl, 4) + " (mean NLL " + formatFixed(r.meanNll, 4)
+                  + " nats) over " + std::to_string(r.scoredTokens) + " scored tokens");
+        printLine(std::to_string(r.chunks) + " chunks of " + std::to_string(options.ctx)
+                  + " tokens, " + protocol + " protocol; " + formatFixed(r.seconds, 2) + " s, "
+                  + formatFixed(r.tokensPerSecond, 1) + " tokens/s");
+    }
+}
+
+} // namespace
+
+Command addPerplexityCommand(CLI::App &parent, GlobalOptions &globals)
+{
+    auto o = std::make_shared<PerplexityCliOptions>();
+    CLI::App *cmd =
+        parent.add_subcommand("perplexity", "Perplexity of a model on a file of token ids");
+    cmd->footer("Protocols:\n"
+                "  windows   non-overlapping windows of --ctx tokens, each run from position 0;\n"
+                "            every next-token prediction is scored\n"
+                "  llamacpp  llama.cpp's llama-perplexity: chunks of --ctx tokens, first id\n"
+                "            replaced by BOS, only the second half scored (compare with\n"
+                "            llama.cpp's published numbers)\n"
+                "Example: lathe-cli perplexity models/tinystories-656k --ids ids.txt --ctx 128");
+    cmd->add_option("MODEL", o->model,
+                    "Hugging Face folder, .safetensors file with config.json beside it, or .gguf")
+        ->required();
+    cmd->add_option("--ids", o->idsFile,
+                    "File of token ids separated by spaces, commas or newlines")
+        ->required();
+    cmd->add_option("--ctx", o->ctx, "Window / chunk length in tokens")
+        ->check(CLI::PositiveNumber)
+        ->default_val(512);
+    cmd->add_option("--protocol", o->protocol, "windows or llamacpp")
+        ->transform(CLI::CheckedTransformer(
+            std::map<std::string, std::string>{
+                {"windows", "windows"}, {"llamacpp", "llamacpp"}, {"llama.cpp", "llamacpp"}},
+            CLI::ignore_case))
+        ->default_val("windows");
+    cmd->add_option("--chunks", o->chunks, "Evaluate at most this many windows / chunks; 0 = all")
+        ->check(CLI::NonNegativeNumber)
+        ->default_val(0);
+    addJsonFlag(*cmd, globals);
+
+    return {cmd, [o, &globals] { run(*o, globals); }};
+}
+
+} // namespace lathe::cli
