@@ -21,9 +21,11 @@ KVCache::KVCache(std::int64_t numLayers, std::int64_t numKvHeads, std::int64_t h
     m_keys.reserve(static_cast<std::size_t>(numLayers));
     m_values.reserve(static_cast<std::size_t>(numLayers));
     for (std::int64_t i = 0; i < numLayers; ++i) {
-        // Zero-filled so that reading past length() (never done by the engine) is harmless.
-        m_keys.push_back(at::zeros({numKvHeads, capacity, headDim}, at::kFloat));
-        m_values.push_back(at::zeros({numKvHeads, capacity, headDim}, at::kFloat));
+        // Left uninitialised: the engine never reads past length(), and untouched pages of a
+        // large allocation cost no memory, so a cache sized for a long context only takes
+        // memory as it fills.
+        m_keys.push_back(at::empty({numKvHeads, capacity, headDim}, at::kFloat));
+        m_values.push_back(at::empty({numKvHeads, capacity, headDim}, at::kFloat));
     }
 }
 

@@ -46,6 +46,9 @@ void setOpenBlasThreads(int n)
 
 } // namespace
 
+// Workers join a parallel section only while it is open, and the caller waits only for
+// workers that joined. A worker that the OS has not scheduled yet therefore never delays the
+// caller (important on a loaded machine), and arrives to find the section closed.
 struct ThreadPool::State {
     std::mutex callMutex; // one parallel section at a time
 
@@ -55,12 +58,13 @@ struct ThreadPool::State {
     bool stop = false;
     std::atomic<std::uint64_t> generation{0};
 
-    // The current section.
+    // The current section; written by the caller only while `open` is false.
     const std::function<void(std::int64_t, std::int64_t)> *fn = nullptr;
     std::int64_t n = 0;
     std::int64_t grain = 1;
     std::atomic<std::int64_t> next{0};
-    std::atomic<int> busy{0}; // workers still inside the section
+    std::atomic<bool> open{false};
+    std::atomic<int> active{0}; // workers that may be touching the section
     std::exception_ptr error;
     std::mutex errorMutex;
 
@@ -87,7 +91,7 @@ struct ThreadPool::State {
     void workerLoop()
     {
         t_insidePool = true;
-        std::uint64_t seen = generation.load(std::memory_order_acquire);
+        std::uint64_t seen = generation.load();
         for (;;) {
             // Spin first: the next section usually follows within microseconds.
             int spins = 0;
@@ -95,17 +99,19 @@ struct ThreadPool::State {
                 LATHE_CPU_RELAX();
                 ++spins;
             }
-            if (generation.load(std::memory_order_acquire) == seen) {
+            if (generation.load() == seen) {
                 std::unique_lock lock(mutex);
-                wake.wait(lock, [&] {
-                    return stop || generation.load(std::memory_order_acquire) != seen;
-                });
+                wake.wait(lock, [&] { return stop || generation.load() != seen; });
                 if (stop)
                     return;
             }
-            seen = generation.load(std::memory_order_acquire);
-            runChunks();
-            busy.fetch_sub(1, std::memory_order_acq_rel);
+            seen = generation.load();
+            // Sequentially consistent: either the caller sees this increment and waits for
+            // us, or we see the section closed and leave it alone.
+            active.fetch_add(1);
+            if (open.load())
+                runChunks();
+            active.fetch_sub(1);
         }
     }
 
@@ -178,24 +184,24 @@ void ThreadPool::parallelFor(std::int64_t n, std::int64_t grain,
         return;
     }
 
-    const int workers = static_cast<int>(s.workers.size());
     s.fn = &fn;
     s.n = n;
     s.grain = grain;
     s.error = nullptr;
     s.next.store(0, std::memory_order_relaxed);
-    s.busy.store(workers, std::memory_order_relaxed);
+    s.open.store(true);
     {
         std::lock_guard lock(s.mutex); // pairs with the workers' predicate check
-        s.generation.fetch_add(1, std::memory_order_acq_rel);
+        s.generation.fetch_add(1);
     }
     s.wake.notify_all();
 
     t_insidePool = true;
     s.runChunks();
     t_insidePool = false;
+    s.open.store(false);
     int spins = 0;
-    while (s.busy.load(std::memory_order_acquire) != 0) {
+    while (s.active.load() != 0) {
         if (++spins < kSpinIterations)
             LATHE_CPU_RELAX();
         else
