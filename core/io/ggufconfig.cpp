@@ -5,9 +5,13 @@
 #include "io/gguf.h"
 #include "io/modelconfig.h"
 
+#include "io/tensorview.h"
 #include "util/error.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <numbers>
 
 namespace lathe {
 
@@ -120,6 +124,91 @@ bool outputTiedToEmbedding(const GgufFile &gguf)
     return emb->data == out->data || std::memcmp(emb->data, out->data, emb->nbytes) == 0;
 }
 
+// Rounds recovered parameters to the short decimals they were written with (8, 1, 4).
+double snapDecimal(double v)
+{
+    const double r = std::round(v * 1000.0) / 1000.0;
+    return std::fabs(r - v) <= 1e-4 * std::max(1.0, std::fabs(v)) ? r : v;
+}
+
+// llama.cpp keeps Llama 3's rope scaling not as metadata but as a rope_freqs.weight tensor
+// of per-frequency divisors. They are 1 for short wavelengths, `factor` for long ones, and in
+// between 1/r = (1 - s)/factor + s with s = a/wavelength + b. Fixing the original context
+// length (the key when present, else Llama 3's 8192) turns a and b back into HF's
+// low_freq_factor and high_freq_factor. The result is checked against every divisor.
+void ropeScalingFromFreqsTensor(const GgufFile &gguf, const MetadataReader &md, ModelConfig &c)
+{
+    const TensorView *t = gguf.findTensor("rope_freqs.weight");
+    if (!t || !c.ropeScaling.type.empty())
+        return;
+    const std::int64_t half = c.headDim / 2;
+    if (t->dtype != DType::F32 || t->numel() != half)
+        throw UnsupportedError("GGUF file '" + gguf.path() + "': rope_freqs.weight should hold "
+                               + std::to_string(half) + " f32 values, it has "
+                               + std::to_string(t->numel()) + " " + dtypeName(t->dtype));
+    const std::vector<float> r = toFloat32(*t);
+    double factor = 1.0;
+    for (float v : r) {
+        if (!std::isfinite(v) || v <= 0.0f)
+            md.fail("rope_freqs.weight holds a non-positive or non-finite factor");
+        factor = std::max(factor, static_cast<double>(v));
+    }
+    const auto invFreq = [&](std::int64_t i) {
+        return std::pow(c.ropeTheta, -static_cast<double>(2 * i) / static_cast<double>(c.headDim));
+    };
+    RopeScaling rs;
+    rs.type = "llama3";
+    rs.factor = snapDecimal(factor);
+    rs.originalMaxPositions = md.optInt("rope.scaling.original_context_length").value_or(8192);
+    const double orig = static_cast<double>(rs.originalMaxPositions);
+
+    // Least-squares line s = a * x + b over the blended band, x = 1 / wavelength.
+    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (std::int64_t i = 0; i < half && factor > 1.0; ++i) {
+        const double v = r[static_cast<std::size_t>(i)];
+        if (v <= 1.0 + 1e-4 || v >= factor * (1.0 - 1e-4))
+            continue;
+        const double x = invFreq(i) / (2.0 * std::numbers::pi);
+        const double y = (1.0 / v - 1.0 / factor) / (1.0 - 1.0 / factor);
+        n += 1;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+    }
+    const double det = n * sxx - sx * sx;
+    if (n >= 2 && det > 0) {
+        const double a = (n * sxy - sx * sy) / det;
+        const double b = (sy - a * sx) / n;
+        if (a > 0) {
+            const double width = orig / a; // high_freq_factor - low_freq_factor
+            rs.lowFreqFactor = snapDecimal(-b * width);
+            rs.highFreqFactor = snapDecimal(rs.lowFreqFactor + width);
+        }
+    }
+
+    for (std::int64_t i = 0; i < half; ++i) {
+        const double wavelen = 2.0 * std::numbers::pi / invFreq(i);
+        double want = 1.0;
+        if (wavelen > orig / rs.lowFreqFactor) {
+            want = rs.factor;
+        } else if (wavelen >= orig / rs.highFreqFactor) {
+            const double sm = (orig / wavelen - rs.lowFreqFactor)
+                              / (rs.highFreqFactor - rs.lowFreqFactor);
+            want = 1.0 / ((1.0 - sm) / rs.factor + sm);
+        }
+        const double got = r[static_cast<std::size_t>(i)];
+        if (std::fabs(want - got) > 1e-3 * got)
+            throw UnsupportedError("GGUF file '" + gguf.path()
+                                   + "': rope_freqs.weight does not follow Llama 3 rope "
+                                     "scaling (frequency "
+                                   + std::to_string(i) + ": factor " + std::to_string(got)
+                                   + "), which Lathe cannot apply");
+    }
+    if (rs.factor > 1.0)
+        c.ropeScaling = rs;
+}
+
 } // namespace
 
 ModelConfig configFromGguf(const GgufFile &gguf)
@@ -191,6 +280,7 @@ ModelConfig configFromGguf(const GgufFile &gguf)
         }
         if (c.ropeScaling.type == "linear" && c.ropeScaling.factor <= 0)
             md.fail("rope scaling factor must be positive");
+        ropeScalingFromFreqsTensor(gguf, md, c);
         // Biases and q/k norms have no metadata key; the tensors tell. Without tensors
         // (a vocabulary-only file) fall back to what the architecture usually has.
         if (gguf.tensors().empty()) {

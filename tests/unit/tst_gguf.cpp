@@ -10,9 +10,11 @@
 
 #include <QtTest/QtTest>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <numbers>
 #include <optional>
 
 using namespace lathe;
@@ -496,6 +498,41 @@ private Q_SLOTS:
         missing.kvs.erase(missing.kvs.begin() + 3); // llama.block_count
         const auto m = GgufFile::open(m_tmp.write("missing.gguf", missing.build()));
         QVERIFY(errorOf<FormatError>([&] { configFromGguf(*m); }).contains("llama.block_count"));
+    }
+
+    // llama.cpp stores Llama 3 rope scaling as a rope_freqs.weight tensor; the parameters
+    // come back from it.
+    void llama3RopeFromFreqsTensor()
+    {
+        GgufSpec s = validSpec();
+        s.kvs.push_back({"llama.attention.key_length", vU32(128)});
+        std::vector<float> factors;
+        for (int i = 0; i < 64; ++i) {
+            // The converter's formula (factor 8, low 1, high 4, original context 8192).
+            const double freq = 1.0 / std::pow(500000.0, (2.0 * i) / 128.0);
+            const double wavelen = 2.0 * std::numbers::pi / freq;
+            double f = 1.0;
+            if (wavelen > 8192.0)
+                f = 8.0;
+            else if (wavelen >= 8192.0 / 4.0) {
+                const double smooth = (8192.0 / wavelen - 1.0) / (4.0 - 1.0);
+                f = 1.0 / ((1.0 - smooth) / 8.0 + smooth);
+            }
+            factors.push_back(static_cast<float>(f));
+        }
+        s.tensors.push_back({"rope_freqs.weight", {64}, 0, floats(factors), std::nullopt});
+        ModelConfig c = configFromGguf(*GgufFile::open(m_tmp.write("llama3.gguf", s.build())));
+        QCOMPARE(c.headDim, std::int64_t(128));
+        QCOMPARE(c.ropeScaling.type, std::string("llama3"));
+        QCOMPARE(c.ropeScaling.factor, 8.0);
+        QCOMPARE(c.ropeScaling.lowFreqFactor, 1.0);
+        QCOMPARE(c.ropeScaling.highFreqFactor, 4.0);
+        QCOMPARE(c.ropeScaling.originalMaxPositions, std::int64_t(8192));
+
+        factors[3] = 2.5f; // not a llama3 pattern
+        s.tensors.back().data = floats(factors);
+        const auto odd = GgufFile::open(m_tmp.write("oddrope.gguf", s.build()));
+        QVERIFY(errorOf<UnsupportedError>([&] { configFromGguf(*odd); }).contains("rope_freqs"));
     }
 
     void nameMapping()
