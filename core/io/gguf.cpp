@@ -286,6 +286,15 @@ GgufValue readValue(Cursor &c, std::uint32_t type, const std::string &key)
     return v;
 }
 
+// Shortest text that reads back as the same float32 (scores like -1.5e-05, not
+// -1.49999996e-05).
+std::string formatFloat32(double d)
+{
+    char buf[64];
+    const auto res = std::to_chars(buf, buf + sizeof(buf), static_cast<float>(d));
+    return res.ec == std::errc() ? std::string(buf, res.ptr) : std::to_string(d);
+}
+
 std::string formatDouble(double d)
 {
     std::ostringstream os;
@@ -365,7 +374,8 @@ std::string GgufValue::toString() const
         if (elementType == Type::String && k < strings.size())
             out += quoted(strings[k], 40);
         else if (isFloatType(elementType) && k < floats.size())
-            out += formatDouble(floats[k]);
+            out += elementType == Type::Float32 ? formatFloat32(floats[k])
+                                                : formatDouble(floats[k]);
         else if (elementType == Type::Bool && k < ints.size())
             out += ints[k] ? "true" : "false";
         else if (elementType == Type::UInt64 && k < ints.size())
@@ -428,7 +438,8 @@ std::shared_ptr<GgufFile> GgufFile::open(const std::string &path)
             c.fail("general.alignment must be a positive integer, got " + a->toString());
         const auto al = static_cast<std::uint64_t>(a->i);
         if ((al & (al - 1)) != 0 || al > (1u << 30))
-            c.fail("general.alignment " + std::to_string(al) + " is not a power of two");
+            c.fail("general.alignment " + std::to_string(al)
+                   + " is not a power of two of at most 2^30");
         g->m_alignment = al;
     } else {
         g->m_alignment = kDefaultAlignment;

@@ -254,7 +254,7 @@ private Q_SLOTS:
                  {"f64", le<std::uint32_t>(12) + le(2.5)},
                  {"ints", vArrI32({1, -2, 3, 4, 5, 6, 7, 8, 9, 10})},
                  {"floats", le<std::uint32_t>(9) + le<std::uint32_t>(6) + le<std::uint64_t>(2)
-                                + le(0.5f) + le(-1.0f)},
+                                + le(0.5f) + le(-1.1f)},
                  {"bools", le<std::uint32_t>(9) + le<std::uint32_t>(7) + le<std::uint64_t>(2)
                                + le<std::uint8_t>(0) + le<std::uint8_t>(1)},
                  {"empty", vArrStr({})},
@@ -277,7 +277,8 @@ private Q_SLOTS:
         QCOMPARE(*g->getFloat("u32"), 4e9); // integers read as numbers too
         QVERIFY(!g->getBool("u8"));
         QCOMPARE(g->find("ints")->ints[1], std::int64_t(-2));
-        QCOMPARE(g->find("floats")->floats[1], -1.0);
+        QCOMPARE(g->find("floats")->floats[1], double(-1.1f));
+        QCOMPARE(g->find("floats")->toString(), std::string("[0.5, -1.1] (2 float32 items)"));
         QCOMPARE(g->find("bools")->ints, std::vector<std::int64_t>({0, 1}));
         QCOMPARE(g->find("empty")->arraySize, std::uint64_t(0));
         QCOMPARE(g->find("nested")->arraySize, std::uint64_t(2));
