@@ -42,8 +42,11 @@ void matvecSerial(const MatvecJob &job, MatvecPath path = MatvecPath::Auto);
 void vecmatAccumulate(const float *weight, const float *p, float *y, std::int64_t rows,
                       std::int64_t cols);
 
-// Makes libtorch use one intra-op thread and OpenBLAS the configured thread count (see
-// util/threadpool.h). Idempotent; the Transformer calls it once on construction.
+// Process-wide settings the engine relies on, applied once (the Transformer calls it on
+// construction; idempotent and thread-safe): libtorch's intra-op threads at 1 and OpenBLAS's
+// at threadCount() (see util/threadpool.h), so prefill GEMMs and Lathe's kernels never
+// oversubscribe the cores, and a glibc allocator setting that keeps freed activation buffers
+// for reuse instead of page-faulting them in again on every forward pass.
 void applyEngineThreadSettings();
 
 } // namespace lathe

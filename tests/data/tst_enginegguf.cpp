@@ -44,10 +44,13 @@ double llamaCppPerplexity(const Transformer &tf, const std::vector<std::int32_t>
         std::vector<std::int32_t> chunk(ids.begin() + c * nCtx, ids.begin() + (c + 1) * nCtx);
         chunk[0] = bos;
         const at::Tensor logp = at::log_softmax(tf.logits(chunk).to(at::kDouble), 1);
-        for (std::int64_t j = nCtx / 2; j < nCtx - 1; ++j) {
-            nll -= logp[j][chunk[static_cast<std::size_t>(j + 1)]].item<double>();
-            ++count;
-        }
+        // Rows nCtx/2 .. nCtx-2 predict ids nCtx/2+1 .. nCtx-1.
+        const std::int64_t first = nCtx / 2, scored = nCtx - 1 - first;
+        const at::Tensor targets =
+            at::tensor(std::vector<std::int64_t>(chunk.begin() + first + 1, chunk.end()))
+                .unsqueeze(1); // [scored, 1]
+        nll -= logp.narrow(0, first, scored).gather(1, targets).sum().item<double>();
+        count += scored;
     }
     return std::exp(nll / static_cast<double>(count));
 }
