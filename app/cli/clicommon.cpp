@@ -64,6 +64,8 @@ void withPathContext(const std::string &path, const std::function<void()> &fn)
         fn();
     } catch (const CancelledError &) {
         throw;
+    } catch (const InvalidArgument &) {
+        throw; // about the arguments (ids, options), not about the file
     } catch (const Error &e) {
         const std::string message = e.what();
         const std::string name = std::filesystem::path(path).filename().string();

@@ -54,7 +54,8 @@ std::vector<std::int32_t> parseIdList(const std::string &text, const std::string
 void requireExists(const std::string &path);
 
 // Runs fn; a lathe::Error whose message does not name `path` gets "PATH: " in front, so
-// every error the user sees says which file it is about. Cancellation passes unchanged.
+// every error the user sees says which file it is about. Cancellation and InvalidArgument
+// (a problem with the ids or options, not the file) pass unchanged.
 void withPathContext(const std::string &path, const std::function<void()> &fn);
 
 // Writes `value` to stdout (indented) followed by a newline, and flushes.

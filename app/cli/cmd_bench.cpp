@@ -186,6 +186,7 @@ void run(const BenchOptions &o, const GlobalOptions &globals)
 
     // Warm-up: first-touch of weights and scratch buffers, thread pools.
     progress.update(0.0, "warming up");
+    const auto warmupStart = Clock::now();
     {
         KVCache warm = transformer.newCache(16);
         const std::vector<std::int32_t> few(prompt.begin(),
@@ -193,6 +194,7 @@ void run(const BenchOptions &o, const GlobalOptions &globals)
         transformer.forward(few, warm);
         transformer.forwardLast({few.back()}, warm);
     }
+    const double warmupSeconds = secondsSince(warmupStart);
 
     KVCache cache = transformer.newCache(o.prompt + o.gen + 1);
     progress.update(0.0, "prefill of " + std::to_string(o.prompt) + " tokens");
@@ -233,6 +235,7 @@ void run(const BenchOptions &o, const GlobalOptions &globals)
     j["load_bytes"] = load.bytes;
     if (o.model.empty())
         j["write_seconds"] = load.writeSeconds;
+    j["warmup_seconds"] = warmupSeconds; // first passes: page faults, scratch buffers
     j["prefill_tokens"] = o.prompt;
     j["prefill_seconds"] = prefillSeconds;
     j["prefill_tokens_per_s"] = prefillTps;

@@ -12,8 +12,10 @@
 #include <ATen/ATen.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace lathe::cli {
 
@@ -22,7 +24,7 @@ namespace {
 struct PerplexityCliOptions {
     std::string model;
     std::string idsFile;
-    std::int64_t ctx = 512;
+    std::optional<std::int64_t> ctx; // default: 512, or the model's context if shorter
     std::string protocol = "windows";
     std::int64_t chunks = 0;
 };
@@ -30,7 +32,6 @@ struct PerplexityCliOptions {
 void run(const PerplexityCliOptions &o, const GlobalOptions &globals)
 {
     PerplexityOptions options;
-    options.ctx = o.ctx;
     options.maxChunks = o.chunks;
     options.protocol = o.protocol == "windows" ? PerplexityProtocol::Windows
                                                : PerplexityProtocol::LlamaCpp;
@@ -45,6 +46,12 @@ void run(const PerplexityCliOptions &o, const GlobalOptions &globals)
         ProgressLine progress(globals, "loading");
         model = Model::load(o.model, progress.callback(), cancelToken());
     });
+    const std::int64_t trained = model->config().maxPositions;
+    options.ctx = o.ctx ? *o.ctx : (trained > 0 ? std::min<std::int64_t>(512, trained) : 512);
+    if (trained > 0 && options.ctx > trained)
+        printStatus("lathe-cli: warning: --ctx " + std::to_string(options.ctx)
+                    + " is longer than the model's context of " + std::to_string(trained)
+                    + " tokens; positions beyond it were never trained");
     const Transformer transformer(model);
 
     PerplexityResult r;
@@ -98,9 +105,10 @@ Command addPerplexityCommand(CLI::App &parent, GlobalOptions &globals)
     cmd->add_option("--ids", o->idsFile,
                     "File of token ids separated by spaces, commas or newlines")
         ->required();
-    cmd->add_option("--ctx", o->ctx, "Window / chunk length in tokens")
-        ->check(CLI::PositiveNumber)
-        ->default_val(512);
+    cmd->add_option("--ctx", o->ctx,
+                    "Window / chunk length in tokens (default: 512, or the model's context "
+                    "length if shorter)")
+        ->check(CLI::PositiveNumber);
     cmd->add_option("--protocol", o->protocol, "windows or llamacpp")
         ->transform(CLI::CheckedTransformer(
             std::map<std::string, std::string>{

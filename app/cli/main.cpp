@@ -70,7 +70,11 @@ int main(int argc, char **argv)
     } catch (const CLI::Success &e) {
         return app.exit(e); // --help, --version: printed on stdout, exit 0
     } catch (const CLI::ParseError &e) {
-        return reportError(std::string(e.what()) + " (run 'lathe-cli --help')", kExitUsage);
+        std::string help = "lathe-cli --help";
+        for (const auto &c : commands)
+            if (c.app->parsed())
+                help = "lathe-cli " + c.app->get_name() + " --help";
+        return reportError(std::string(e.what()) + " (see '" + help + "')", kExitUsage);
     }
 
     const Command *chosen = nullptr;

@@ -14,8 +14,9 @@ struct BandwidthOptions {
     std::size_t bytes = std::size_t(1) << 30;
     // Threads reading in parallel (each sums its own slice); 0 = all logical cores.
     int threads = 0;
-    // Timed passes over the buffer; the fastest one counts.
-    int repeats = 3;
+    // Timed passes over the buffer; the fastest one counts (the first passes are often
+    // slower while the cores ramp up their clocks).
+    int repeats = 5;
 };
 
 struct BandwidthResult {
