@@ -15,9 +15,16 @@
 
 namespace lathe::cli {
 
-void addJsonFlag(CLI::App &command, GlobalOptions &globals)
+void addCommonOptions(CLI::App &command, GlobalOptions &globals)
 {
     command.add_flag("--json", globals.json, "Print machine-readable JSON on stdout");
+    // No default_val here: it would overwrite a value given before the command name.
+    command
+        .add_option("--threads", globals.threads,
+                    "Threads for the engine (matrix kernels and BLAS); 0 = all logical cores")
+        ->check(CLI::NonNegativeNumber);
+    command.add_flag("--progress", globals.progress,
+                     "Show progress on stderr even when it is not a terminal");
 }
 
 std::vector<std::int32_t> parseIdList(const std::string &text, const std::string &option)

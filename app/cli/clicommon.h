@@ -43,8 +43,9 @@ Command addGenerateCommand(CLI::App &parent, GlobalOptions &globals);
 Command addPerplexityCommand(CLI::App &parent, GlobalOptions &globals);
 Command addBenchCommand(CLI::App &parent, GlobalOptions &globals);
 
-// Adds --json to a subcommand (bound to globals.json), so `lathe-cli CMD --help` lists it.
-void addJsonFlag(CLI::App &command, GlobalOptions &globals);
+// Adds --json, --threads and --progress to a subcommand (bound to `globals`), so they can
+// follow the command name and `lathe-cli CMD --help` lists them.
+void addCommonOptions(CLI::App &command, GlobalOptions &globals);
 
 // Parses "1,2,3" (commas and/or spaces) into token ids. `option` names the flag in errors.
 // Throws InvalidArgument: "--ids: 'x' is not a token id (expected ...)".

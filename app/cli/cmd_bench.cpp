@@ -265,8 +265,8 @@ void run(const BenchOptions &o, const GlobalOptions &globals)
               + formatFixed(gemm.gflops, 1) + " GFLOP/s (" + std::to_string(gemm.n) + "^3 f32)");
     printLine("load         " + formatFixed(load.seconds, 3) + " s ("
               + formatFixed(double(load.bytes) / 1e9, 2) + " GB)");
-    printLine("prefill      " + formatFixed(prefillTps, 1) + " tokens/s (" + std::to_string(o.prompt)
-              + " tokens), " + formatFixed(prefillGflops, 1) + " GFLOP/s = "
+    printLine("prefill      " + formatFixed(prefillTps, 1) + " tokens/s ("
+              + std::to_string(o.prompt) + " tokens), " + formatFixed(prefillGflops, 1) + " GFLOP/s = "
               + pct(j["prefill_fraction_of_gemm"].get<double>()) + " of GEMM peak");
     printLine("decode       " + formatFixed(decodeTps, 2) + " tokens/s (" + std::to_string(o.gen)
               + " tokens), " + formatFixed(decodeGbs, 1) + " GB/s of weights = "
@@ -283,11 +283,12 @@ Command addBenchCommand(CLI::App &parent, GlobalOptions &globals)
                                        "machine's limits");
     cmd->footer("Reports speed next to the machine's memory bandwidth (streaming read on all\n"
                 "threads) and GEMM peak (2048^3 f32 matmul), both measured in the same run:\n"
-                "decode_fraction_of_bandwidth = weight bytes read per token x tokens/s / bandwidth,\n"
-                "prefill_fraction_of_gemm = 2 x matrix parameters x tokens/s / GEMM FLOP/s.\n"
-                "Without MODEL a random f32 model of TinyLlama-1.1B's shape is built (about 4.4 GB\n"
-                "of memory; --layers makes it smaller) and written once to a temporary folder to\n"
-                "time loading; the folder is removed afterwards.\n"
+                "  decode_fraction_of_bandwidth =\n"
+                "      weight bytes read per token x tokens/s / bandwidth\n"
+                "  prefill_fraction_of_gemm = 2 x matrix parameters x tokens/s / GEMM FLOP/s\n"
+                "Without MODEL a random f32 model of TinyLlama-1.1B's shape is built (about\n"
+                "4.4 GB of memory; --layers makes it smaller) and written once to a temporary\n"
+                "folder to time loading; the folder is removed afterwards.\n"
                 "Example: lathe-cli bench --layers 4 --json");
     cmd->add_option("MODEL", o->model,
                     "Hugging Face folder, .safetensors file with config.json beside it, or .gguf "
@@ -309,7 +310,7 @@ Command addBenchCommand(CLI::App &parent, GlobalOptions &globals)
                     "CPU caches)")
         ->check(CLI::Range(std::int64_t(16), std::int64_t(1) << 20))
         ->default_val(1024);
-    addJsonFlag(*cmd, globals);
+    addCommonOptions(*cmd, globals);
 
     return {cmd, [o, shape, &globals] {
                 o->shapeGiven = shape->count() > 0;

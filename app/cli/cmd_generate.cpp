@@ -191,7 +191,7 @@ Command addGenerateCommand(CLI::App &parent, GlobalOptions &globals)
                     "Extra ids that end generation, comma separated (the model's end-of-sequence "
                     "ids always stop it unless --ignore-eos)");
     cmd->add_flag("--ignore-eos", o->ignoreEos, "Do not stop at the model's end-of-sequence ids");
-    addJsonFlag(*cmd, globals);
+    addCommonOptions(*cmd, globals);
 
     return {cmd, [o, &globals] { run(*o, globals); }};
 }

@@ -173,7 +173,7 @@ Command addInfoCommand(CLI::App &parent, GlobalOptions &globals)
                     "Hugging Face folder, .safetensors file (bare files too) or .gguf file")
         ->required();
     cmd->add_flag("--no-tensors", options->noTensors, "Leave out the tensor table");
-    addJsonFlag(*cmd, globals);
+    addCommonOptions(*cmd, globals);
 
     return {cmd, [options, &globals] {
                 requireExists(options->model);

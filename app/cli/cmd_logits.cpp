@@ -79,7 +79,7 @@ Command addLogitsCommand(CLI::App &parent, GlobalOptions &globals)
         ->required();
     cmd->add_option("--ids", options->ids, "Input token ids, comma separated (e.g. 1,2,3)")
         ->required();
-    addJsonFlag(*cmd, globals); // accepted for uniformity; the output is JSON anyway
+    addCommonOptions(*cmd, globals); // accepted for uniformity; the output is JSON anyway
 
     return {cmd, [options, &globals] {
                 const auto ids = parseIdList(options->ids, "--ids");

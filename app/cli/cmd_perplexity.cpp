@@ -13,7 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <map>
+#include <cctype>
 #include <memory>
 #include <optional>
 
@@ -109,16 +109,26 @@ Command addPerplexityCommand(CLI::App &parent, GlobalOptions &globals)
                     "Window / chunk length in tokens (default: 512, or the model's context "
                     "length if shorter)")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--protocol", o->protocol, "windows or llamacpp")
-        ->transform(CLI::CheckedTransformer(
-            std::map<std::string, std::string>{
-                {"windows", "windows"}, {"llamacpp", "llamacpp"}, {"llama.cpp", "llamacpp"}},
-            CLI::ignore_case))
+    cmd->add_option("--protocol", o->protocol,
+                    "windows (default) or llamacpp (also accepted: llama.cpp)")
+        ->transform(CLI::Validator(
+            [](std::string &value) -> std::string {
+                std::string v = value;
+                std::transform(v.begin(), v.end(), v.begin(),
+                               [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                if (v == "windows" || v == "llamacpp" || v == "llama.cpp") {
+                    value = v == "windows" ? "windows" : "llamacpp";
+                    return {};
+                }
+                return "'" + value + "' is not a protocol (use windows or llamacpp)";
+            },
+            "", "protocol"))
+        ->type_name("NAME")
         ->default_val("windows");
     cmd->add_option("--chunks", o->chunks, "Evaluate at most this many windows / chunks; 0 = all")
         ->check(CLI::NonNegativeNumber)
         ->default_val(0);
-    addJsonFlag(*cmd, globals);
+    addCommonOptions(*cmd, globals);
 
     return {cmd, [o, &globals] { run(*o, globals); }};
 }
