@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Lathe's own f32 matrix-vector kernels for single-token decode: y[out] = W[out, in] x[in]
-// (+ bias). Decode is memory-bound, so the kernels stream each weight row once, four rows at a
-// time against the same x, with several independent FMA accumulators, threaded over output
-// rows on the engine's thread pool. An AVX2+FMA path is chosen at run time when the CPU has
+// (+ bias). Decode is memory-bound, so the kernels stream each weight row once with several
+// independent FMA accumulators (x stays in L1), threaded over blocks of output rows on the
+// engine's thread pool. An AVX2+FMA path is chosen at run time when the CPU has
 // it; a portable scalar path is used otherwise.
 #pragma once
 
