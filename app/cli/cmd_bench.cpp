@@ -266,7 +266,8 @@ void run(const BenchOptions &o, const GlobalOptions &globals)
     printLine("load         " + formatFixed(load.seconds, 3) + " s ("
               + formatFixed(double(load.bytes) / 1e9, 2) + " GB)");
     printLine("prefill      " + formatFixed(prefillTps, 1) + " tokens/s ("
-              + std::to_string(o.prompt) + " tokens), " + formatFixed(prefillGflops, 1) + " GFLOP/s = "
+              + std::to_string(o.prompt) + " tokens), " + formatFixed(prefillGflops, 1)
+              + " GFLOP/s = "
               + pct(j["prefill_fraction_of_gemm"].get<double>()) + " of GEMM peak");
     printLine("decode       " + formatFixed(decodeTps, 2) + " tokens/s (" + std::to_string(o.gen)
               + " tokens), " + formatFixed(decodeGbs, 1) + " GB/s of weights = "
