@@ -2,9 +2,9 @@
 #include "eval/membench.h"
 
 #include "util/error.h"
+#include "util/threadpool.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <chrono>
@@ -123,7 +123,7 @@ GemmResult measureGemm(const GemmOptions &options)
     at::Tensor c = at::matmul(a, b); // warm-up: thread pools, page faults of the result
     GemmResult result;
     result.n = n;
-    result.threads = at::get_num_threads();
+    result.threads = threadCount();
     double best = 0.0;
     for (int r = 0; r < std::max(1, options.repeats); ++r) {
         const auto t0 = Clock::now();

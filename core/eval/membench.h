@@ -38,10 +38,10 @@ struct GemmResult {
     double gflops = 0.0;  // 2 n^3 / seconds / 1e9, best product
     double seconds = 0.0; // time of the best product
     std::int64_t n = 0;
-    int threads = 0;      // libtorch intra-op threads in use
+    int threads = 0;      // engine threads (util/threadpool.h); BLAS runs the product on them
 };
 
-// Times at::matmul with libtorch's current thread setting.
+// Times at::matmul with the current thread settings (the engine's: BLAS on threadCount()).
 GemmResult measureGemm(const GemmOptions &options = {});
 
 } // namespace lathe
