@@ -155,7 +155,8 @@ void Transformer::checkInput(const std::vector<std::int32_t> &ids, KVCache &cach
         throw InvalidArgument("forward needs at least one token id");
     for (std::int32_t id : ids)
         if (id < 0 || id >= c.vocabSize)
-            throw InvalidArgument("token id " + std::to_string(id) + " is outside the vocabulary (0.."
+            throw InvalidArgument("token id " + std::to_string(id)
+                                  + " is outside the vocabulary (0.."
                                   + std::to_string(c.vocabSize - 1) + ")");
     if (cache.numLayers() != c.numLayers || cache.keys(0).size(0) != c.numKvHeads
         || cache.keys(0).size(2) != c.headDim)

@@ -12,7 +12,8 @@ namespace lathe {
 
 // Number of threads Lathe's kernels use (the caller counts as one). Also sets OpenBLAS's
 // thread count to the same value so prefill GEMMs use the same cores; libtorch's own
-// intra-op threads stay at 1 (see applyEngineThreadSettings in model/matvec.h) so the two never oversubscribe.
+// intra-op threads stay at 1 (see applyEngineThreadSettings in model/matvec.h) so the two
+// never oversubscribe.
 // n <= 0 means all logical cores.
 void setThreadCount(int n);
 int threadCount();

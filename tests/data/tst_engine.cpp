@@ -4,6 +4,7 @@
 // greedy continuation of a really trained TinyStories model.
 #include "io/checkpoint.h"
 #include "model/modelspec.h"
+#include "model/rope.h"
 #include "model/transformer.h"
 #include "testdata.h"
 #include "util/error.h"
@@ -175,11 +176,12 @@ private Q_SLOTS:
         LATHE_REQUIRE_SHARED_DATA();
         int calls = 0;
         double last = 0;
-        auto model = Model::load(fixture(QStringLiteral("qwen3")), [&](double f, const std::string &) {
+        const auto progress = [&](double f, const std::string &) {
             ++calls;
             QVERIFY(f >= last);
             last = f;
-        });
+        };
+        auto model = Model::load(fixture(QStringLiteral("qwen3")), progress);
         QVERIFY(calls > 20);
         QCOMPARE(last, 1.0);
         QVERIFY(model->parameterCount() > 0);
@@ -189,6 +191,25 @@ private Q_SLOTS:
         cancel.cancel();
         QVERIFY_THROWS_EXCEPTION(CancelledError, Model::load(fixture(QStringLiteral("qwen3")), {},
                                                              cancel));
+    }
+
+    // Linear rope scaling: position p with factor 4 rotates like position p/4 unscaled.
+    void ropeLinearScaling()
+    {
+        ModelConfig c;
+        c.headDim = 8;
+        c.ropeTheta = 10000.0;
+        const Rope plain(c);
+        c.ropeScaling.type = "linear";
+        c.ropeScaling.factor = 4.0;
+        const Rope scaled(c);
+        std::vector<float> a = {1, 2, 3, 4, 5, 6, 7, 8}, b = a;
+        scaled.apply(a.data(), 1, 1, 12);
+        plain.apply(b.data(), 1, 1, 3);
+        for (std::size_t i = 0; i < a.size(); ++i)
+            QVERIFY(std::abs(a[i] - b[i]) < 1e-5f);
+        c.ropeScaling.type = "yarn";
+        QVERIFY_THROWS_EXCEPTION(UnsupportedError, Rope{c});
     }
 
     // f32 safetensors weights are views of the mapped file, not copies.
