@@ -6,6 +6,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QMetaObject>
 
 #include <spdlog/spdlog.h>
@@ -18,6 +19,8 @@ int main(int argc, char **argv)
     QApplication::setApplicationDisplayName(QStringLiteral("Lathe"));
     QApplication::setApplicationVersion(QStringLiteral(LATHE_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("org.lathe.Lathe"));
+    // Needs the Qt SVG image plugin (libqt6svg6) at run time; without it the icon is blank.
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/lathe/lathe.svg")));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
