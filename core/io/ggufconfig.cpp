@@ -87,6 +87,34 @@ private:
     std::string m_prefix;
 };
 
+// "<arch>.attention.sliding_window" (0 or absent: full attention). A per-layer
+// "sliding_window_pattern" (bools, true = sliding) is accepted when full layers come first.
+void slidingWindowFromMetadata(const GgufFile &gguf, const MetadataReader &md, ModelConfig &c)
+{
+    const auto window = md.optInt("attention.sliding_window");
+    if (!window || *window <= 0)
+        return;
+    c.slidingWindow = *window;
+    const std::string key = c.modelType + ".attention.sliding_window_pattern";
+    const GgufValue *pattern = gguf.find(key);
+    if (!pattern)
+        return;
+    if (!pattern->isArray() || pattern->elementType != GgufValue::Type::Bool
+        || static_cast<std::int64_t>(pattern->ints.size()) != c.numLayers)
+        throw UnsupportedError("GGUF file '" + gguf.path() + "': '" + key
+                               + "' is not one true/false per layer, which Lathe does not "
+                                 "support");
+    const auto &sliding = pattern->ints;
+    const auto first = std::find(sliding.begin(), sliding.end(), 1) - sliding.begin();
+    if (std::find(sliding.begin() + first, sliding.end(), 0) != sliding.end())
+        throw UnsupportedError("GGUF file '" + gguf.path() + "': '" + key
+                               + "' puts full-attention layers after sliding-window layers, "
+                                 "which Lathe does not support");
+    c.slidingWindowFromLayer = first;
+    if (first == c.numLayers)
+        c.slidingWindow = 0;
+}
+
 std::optional<Architecture> parseArchitecture(const std::string &name)
 {
     if (name == "llama")
@@ -281,6 +309,7 @@ ModelConfig configFromGguf(const GgufFile &gguf)
         if (c.ropeScaling.type == "linear" && c.ropeScaling.factor <= 0)
             md.fail("rope scaling factor must be positive");
         ropeScalingFromFreqsTensor(gguf, md, c);
+        slidingWindowFromMetadata(gguf, md, c);
         // Biases and q/k norms have no metadata key; the tensors tell. Without tensors
         // (a vocabulary-only file) fall back to what the architecture usually has.
         if (gguf.tensors().empty()) {

@@ -35,6 +35,12 @@ public:
         return it == m_object.end() || it->is_null() ? nullptr : &*it;
     }
     bool has(const char *key) const { return get(key) != nullptr; }
+    // Written as null, which some fields distinguish from absent (mistral's sliding_window).
+    bool isNull(const char *key) const
+    {
+        auto it = m_object.find(key);
+        return it != m_object.end() && it->is_null();
+    }
 
     [[noreturn]] void fail(const char *key, const std::string &problem) const
     {
@@ -196,6 +202,59 @@ RopeScaling parseRopeScaling(const json &j, const std::string &source)
     return r;
 }
 
+// Which layers a qwen2/qwen3 "layer_types" list gives the sliding window. Lathe supports full
+// layers followed by sliding ones (what max_window_layers describes); returns the first
+// sliding layer, numLayers when there is none.
+std::int64_t firstSlidingLayer(const ModelConfig &c, const json &types, const std::string &source)
+{
+    const std::string field = "field 'layer_types' in '" + source + "' ";
+    if (!types.is_array() || static_cast<std::int64_t>(types.size()) != c.numLayers)
+        throw FormatError(field + "must list one attention type for each of the "
+                          + std::to_string(c.numLayers) + " layers");
+    std::int64_t first = c.numLayers;
+    for (std::int64_t i = 0; i < c.numLayers; ++i) {
+        const json &t = types[static_cast<std::size_t>(i)];
+        const bool sliding = t == "sliding_attention";
+        if (!sliding && t != "full_attention")
+            throw UnsupportedError(field + "has attention type " + t.dump()
+                                   + "; supported: full_attention, sliding_attention");
+        if (sliding && first == c.numLayers)
+            first = i;
+        else if (!sliding && first < c.numLayers)
+            throw UnsupportedError(field + "puts full-attention layers after sliding-window "
+                                           "layers, which Lathe does not support");
+    }
+    return first;
+}
+
+// Sliding-window attention as transformers reads it. Mistral: "sliding_window" in every layer
+// (absent: transformers' default 4096; null: full attention). Qwen2/Qwen3: only with
+// "use_sliding_window": true, and then only in the layers that "layer_types" marks
+// "sliding_attention", by default those with index >= "max_window_layers" (default 28).
+void parseSlidingWindow(ModelConfig &c, const Fields &f, const std::string &source)
+{
+    if (c.arch == Architecture::Llama || f.isNull("sliding_window"))
+        return;
+    if (c.arch == Architecture::Mistral) {
+        c.slidingWindow = f.positiveInt("sliding_window", 4096);
+        return;
+    }
+    if (!f.optBool("use_sliding_window").value_or(false))
+        return;
+    c.slidingWindow = f.positiveInt("sliding_window", 4096);
+    if (const json *types = f.get("layer_types")) {
+        c.slidingWindowFromLayer = firstSlidingLayer(c, *types, source);
+    } else {
+        c.slidingWindowFromLayer = f.optInt("max_window_layers").value_or(28);
+        if (c.slidingWindowFromLayer < 0)
+            f.fail("max_window_layers", "must not be negative");
+    }
+    if (c.slidingWindowFromLayer >= c.numLayers) { // no layer uses the window
+        c.slidingWindow = 0;
+        c.slidingWindowFromLayer = 0;
+    }
+}
+
 void parseLlamaFamily(ModelConfig &c, const Fields &f, const std::string &source)
 {
     c.hiddenSize = f.positiveInt("hidden_size", std::nullopt);
@@ -234,6 +293,7 @@ void parseLlamaFamily(ModelConfig &c, const Fields &f, const std::string &source
     c.qkNorm = c.arch == Architecture::Qwen3;
     c.tieWordEmbeddings = f.optBool("tie_word_embeddings").value_or(false);
     c.hiddenAct = f.optString("hidden_act").value_or("silu");
+    parseSlidingWindow(c, f, source);
 }
 
 void parseGpt2(ModelConfig &c, const Fields &f)

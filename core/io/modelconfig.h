@@ -55,12 +55,22 @@ struct ModelConfig {
     bool mlpBias = false;
     bool qkNorm = false;            // qwen3: RMSNorm on q and k per head
     bool tieWordEmbeddings = false;
+    // Sliding-window attention (mistral; qwen2/qwen3 with use_sliding_window). 0 = full causal
+    // attention; else each query attends to at most this many most recent keys (itself included).
+    std::int64_t slidingWindow = 0;
+    // First layer that uses the window; earlier layers attend fully (qwen2's max_window_layers).
+    std::int64_t slidingWindowFromLayer = 0;
     std::string hiddenAct = "silu"; // "silu", "gelu_new", "gelu"
     std::vector<std::int64_t> bosTokenIds; // usually one
     std::vector<std::int64_t> eosTokenIds; // one or more
     GenerationDefaults generation;
 
     std::int64_t bosTokenId() const { return bosTokenIds.empty() ? -1 : bosTokenIds.front(); }
+    // The attention window of layer `layer` (0: full causal attention).
+    std::int64_t attentionWindow(std::int64_t layer) const
+    {
+        return layer >= slidingWindowFromLayer ? slidingWindow : 0;
+    }
 };
 
 // Parses config.json text. `source` names the file in error messages. Throws

@@ -118,6 +118,10 @@ void normalizeConfig(ModelConfig &c, const std::string &source)
              + std::to_string(c.numKvHeads) + " key/value heads");
     if (c.maxPositions <= 0)
         fail("needs a positive maximum number of positions");
+    if (c.slidingWindow < 0 || c.slidingWindowFromLayer < 0)
+        fail("gives a negative sliding window (" + std::to_string(c.slidingWindow)
+             + ") or first sliding-window layer (" + std::to_string(c.slidingWindowFromLayer)
+             + ")");
 }
 
 } // namespace lathe

@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -55,16 +56,16 @@ void activateInPlace(at::Tensor &x, Activation a)
     }
 }
 
-// Causal attention of `n` new queries (positions start..start+n-1) over cache positions
-// [0, start+n), through batched GEMMs. q [n, heads*headDim] -> [n, heads*headDim].
+// Causal attention of `n` new queries (positions start..start+n-1) over the cached keys,
+// through batched GEMMs. q [n, heads*headDim] -> [n, heads*headDim]. With window > 0 the query
+// at position i sees keys j with i - window < j <= i, as transformers' sliding-window mask
+// (kv_idx > q_idx - sliding_window): `window` keys, itself included.
 at::Tensor attendMany(const at::Tensor &q, const at::Tensor &keys, const at::Tensor &values,
-                      std::int64_t heads, std::int64_t start, float scale)
+                      std::int64_t heads, std::int64_t start, float scale, std::int64_t window)
 {
     const std::int64_t n = q.size(0);
     const std::int64_t kvHeads = keys.size(0), headDim = keys.size(2);
     const std::int64_t group = heads / kvHeads, total = start + n;
-    const at::Tensor k = keys.narrow(1, 0, total);   // [kvHeads, total, headDim]
-    const at::Tensor v = values.narrow(1, 0, total); // [kvHeads, total, headDim]
     // Query head h = kv * group + g reads kv head kv (HF repeat_kv order).
     const at::Tensor qh = q.view({n, kvHeads, group, headDim}).permute({1, 2, 0, 3});
     at::Tensor out = at::empty({kvHeads, group, n, headDim}, at::kFloat);
@@ -74,13 +75,20 @@ at::Tensor attendMany(const at::Tensor &q, const at::Tensor &keys, const at::Ten
     const std::int64_t block = std::max<std::int64_t>(1, budget / (heads * total));
     for (std::int64_t q0 = 0; q0 < n; q0 += block) {
         const std::int64_t nb = std::min(block, n - q0);
+        // Keys [lo, hi) cover every key a query of this block may see.
+        const std::int64_t hi = start + q0 + nb;
+        const std::int64_t lo = window > 0 ? std::max<std::int64_t>(0, start + q0 - window + 1) : 0;
+        const at::Tensor k = keys.narrow(1, lo, hi - lo);   // [kvHeads, hi-lo, headDim]
+        const at::Tensor v = values.narrow(1, lo, hi - lo); // [kvHeads, hi-lo, headDim]
         const at::Tensor qb = qh.narrow(2, q0, nb).reshape({kvHeads, group * nb, headDim});
-        at::Tensor scores = at::bmm(qb, k.transpose(1, 2)).mul_(scale); // [kv, group*nb, total]
-        // Query i (position start+q0+i) sees keys 0..start+q0+i.
-        const at::Tensor pos = at::arange(start + q0, start + q0 + nb, at::kLong).unsqueeze(1);
-        const at::Tensor future = at::arange(total, at::kLong).unsqueeze(0) > pos; // [nb, total]
-        scores.view({kvHeads, group, nb, total})
-            .masked_fill_(future, -std::numeric_limits<float>::infinity());
+        at::Tensor scores = at::bmm(qb, k.transpose(1, 2)).mul_(scale); // [kv, group*nb, hi-lo]
+        const at::Tensor pos = at::arange(start + q0, hi, at::kLong).unsqueeze(1); // [nb, 1]
+        const at::Tensor key = at::arange(lo, hi, at::kLong).unsqueeze(0);         // [1, hi-lo]
+        at::Tensor hidden = key > pos; // future keys
+        if (window > 0)
+            hidden.logical_or_(key <= pos - window); // keys older than the window
+        scores.view({kvHeads, group, nb, hi - lo})
+            .masked_fill_(hidden, -std::numeric_limits<float>::infinity());
         const at::Tensor probs = at::softmax(scores, -1);
         out.narrow(2, q0, nb).copy_(at::bmm(probs, v).view({kvHeads, group, nb, headDim}));
     }
@@ -242,14 +250,17 @@ void Transformer::layer(std::int64_t index, at::Tensor &x, KVCache &cache,
     values.narrow(1, start, n).copy_(v.view({n, kvHeads, headDim}).transpose(0, 1));
 
     const float scale = 1.0f / std::sqrt(static_cast<float>(headDim));
+    const std::int64_t window = c.attentionWindow(index); // 0: full causal attention
     at::Tensor attn; // [n, heads*headDim]
     if (decode) {
+        // The query at position `start` sees cached positions [first, start].
+        const std::int64_t first = window > 0 ? std::max<std::int64_t>(0, start - window + 1) : 0;
         attn = at::empty({1, heads * headDim}, at::kFloat);
-        ops::attendOne(q.data_ptr<float>(), keys.data_ptr<float>(), values.data_ptr<float>(),
-                       attn.data_ptr<float>(), heads, kvHeads, headDim, keys.size(1), start + 1,
-                       scale);
+        ops::attendOne(q.data_ptr<float>(), keys.data_ptr<float>() + first * headDim,
+                       values.data_ptr<float>() + first * headDim, attn.data_ptr<float>(), heads,
+                       kvHeads, headDim, keys.size(1), start + 1 - first, scale);
     } else {
-        attn = attendMany(q, keys, values, heads, start, scale);
+        attn = attendMany(q, keys, values, heads, start, scale, window);
     }
     x.add_(linear(attn, lw.wo, lw.bo));
 

@@ -501,6 +501,24 @@ private Q_SLOTS:
         QVERIFY(errorOf<FormatError>([&] { configFromGguf(*m); }).contains("llama.block_count"));
     }
 
+    void slidingWindow()
+    {
+        GgufSpec s = validSpec(); // one layer
+        QCOMPARE(configFromGguf(*GgufFile::open(m_tmp.write("sw0.gguf", s.build()))).slidingWindow,
+                 std::int64_t(0));
+        s.kvs.push_back({"llama.attention.sliding_window", vU32(4)});
+        ModelConfig c = configFromGguf(*GgufFile::open(m_tmp.write("sw.gguf", s.build())));
+        QCOMPARE(c.slidingWindow, std::int64_t(4));
+        QCOMPARE(c.slidingWindowFromLayer, std::int64_t(0));
+
+        // A per-layer pattern (bools) with no sliding layer: full attention.
+        const std::string noSliding =
+            le<std::uint32_t>(9) + le<std::uint32_t>(7) + le<std::uint64_t>(1) + std::string(1, 0);
+        s.kvs.push_back({"llama.attention.sliding_window_pattern", noSliding});
+        c = configFromGguf(*GgufFile::open(m_tmp.write("swp.gguf", s.build())));
+        QCOMPARE(c.slidingWindow, std::int64_t(0));
+    }
+
     // llama.cpp stores Llama 3 rope scaling as a rope_freqs.weight tensor; the parameters
     // come back from it.
     void llama3RopeFromFreqsTensor()

@@ -130,6 +130,73 @@ private Q_SLOTS:
         QCOMPARE(architectureName(c.arch), std::string("qwen3"));
     }
 
+    // transformers' rules: mistral windows every layer (absent: 4096, null: none); qwen2 and
+    // qwen3 only with use_sliding_window, from max_window_layers (or per layer_types) on.
+    void slidingWindow()
+    {
+        json j = llamaJson(); // 3 layers
+        j["model_type"] = "mistral";
+        j["sliding_window"] = 4;
+        ModelConfig c = parse(j);
+        QCOMPARE(c.slidingWindow, 4);
+        QCOMPARE(c.slidingWindowFromLayer, 0);
+        QCOMPARE(c.attentionWindow(0), 4);
+        j["sliding_window"] = nullptr;
+        QCOMPARE(parse(j).slidingWindow, 0);
+        j.erase("sliding_window");
+        QCOMPARE(parse(j).slidingWindow, 4096);
+        j["sliding_window"] = 0;
+        QVERIFY(errorOf<FormatError>(j).contains("sliding_window"));
+        j["sliding_window"] = "4";
+        QVERIFY(errorOf<FormatError>(j).contains("sliding_window"));
+
+        j = llamaJson();
+        j["sliding_window"] = 4; // llama has no sliding window
+        QCOMPARE(parse(j).slidingWindow, 0);
+
+        j["model_type"] = "qwen2";
+        j["max_window_layers"] = 1;
+        QCOMPARE(parse(j).slidingWindow, 0); // use_sliding_window absent
+        j["use_sliding_window"] = false;
+        QCOMPARE(parse(j).slidingWindow, 0);
+        j["use_sliding_window"] = true;
+        c = parse(j);
+        QCOMPARE(c.slidingWindow, 4);
+        QCOMPARE(c.slidingWindowFromLayer, 1);
+        QCOMPARE(c.attentionWindow(0), 0);
+        QCOMPARE(c.attentionWindow(2), 4);
+        j["sliding_window"] = nullptr;
+        QCOMPARE(parse(j).slidingWindow, 0);
+        j.erase("sliding_window");
+        QCOMPARE(parse(j).slidingWindow, 4096);
+        j.erase("max_window_layers"); // default 28: no layer of 3 uses the window
+        QCOMPARE(parse(j).slidingWindow, 0);
+        j["max_window_layers"] = -1;
+        QVERIFY(errorOf<FormatError>(j).contains("max_window_layers"));
+
+        // layer_types, when given, decides over max_window_layers.
+        j["max_window_layers"] = 0;
+        j["sliding_window"] = 8;
+        j["layer_types"] = {"full_attention", "full_attention", "sliding_attention"};
+        c = parse(j);
+        QCOMPARE(c.slidingWindow, 8);
+        QCOMPARE(c.slidingWindowFromLayer, 2);
+        j["layer_types"] = {"full_attention", "full_attention", "full_attention"};
+        QCOMPARE(parse(j).slidingWindow, 0);
+        j["layer_types"] = {"sliding_attention", "full_attention", "sliding_attention"};
+        QVERIFY(errorOf<UnsupportedError>(j).contains("layer_types"));
+        j["layer_types"] = {"sliding_attention", "chunked_attention", "sliding_attention"};
+        QVERIFY(errorOf<UnsupportedError>(j).contains("chunked_attention"));
+        j["layer_types"] = {"sliding_attention"};
+        QVERIFY(errorOf<FormatError>(j).contains("layer_types"));
+
+        j.erase("layer_types");
+        j["model_type"] = "qwen3";
+        c = parse(j);
+        QCOMPARE(c.slidingWindow, 8);
+        QCOMPARE(c.slidingWindowFromLayer, 0);
+    }
+
     void gpt2()
     {
         json j = json::parse(R"({
