@@ -81,8 +81,13 @@ private:
         while (true) {
             const Token &t = cur();
             if (t.type == TT::Eof) {
-                if (!ends.empty())
-                    fail("unexpected end of template, expected '" + *ends.begin() + "'");
+                if (!ends.empty()) {
+                    std::string want = *ends.begin();
+                    for (const auto &e : ends)
+                        if (e.rfind("end", 0) == 0)
+                            want = e;
+                    fail("unexpected end of template, expected '" + want + "'");
+                }
                 return body;
             }
             if (t.type == TT::Text) {
