@@ -10,7 +10,7 @@
 namespace lathe {
 
 std::string renderChatTemplate(const std::string &templateText, const ChatTemplateInputs &inputs,
-                               const jinja::RenderOptions &options)
+    const jinja::RenderOptions &options)
 {
     using jinja::Value;
     Value context = Value::dict();
@@ -35,15 +35,15 @@ std::string chatTemplateFromConfig(const nlohmann::ordered_json &config, const s
     if (t.is_array()) {
         std::string names;
         for (const auto &e : t) {
-            if (!e.is_object() || !e.contains("name") || !e.contains("template") ||
-                !e["name"].is_string() || !e["template"].is_string())
+            if (!e.is_object() || !e.contains("name") || !e.contains("template")
+                || !e["name"].is_string() || !e["template"].is_string())
                 throw FormatError("\"chat_template\" list entries need \"name\" and \"template\"");
             if (e["name"].get<std::string>() == name)
                 return e["template"].get<std::string>();
             names += (names.empty() ? "" : ", ") + e["name"].get<std::string>();
         }
-        throw FormatError("tokenizer config has no chat template named '" + name +
-                          "' (it has: " + names + ")");
+        throw FormatError(
+            "tokenizer config has no chat template named '" + name + "' (it has: " + names + ")");
     }
     throw FormatError("\"chat_template\" must be a string or a list of {name, template}");
 }

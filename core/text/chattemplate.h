@@ -24,14 +24,14 @@ struct ChatTemplateInputs {
 };
 
 std::string renderChatTemplate(const std::string &templateText, const ChatTemplateInputs &inputs,
-                               const jinja::RenderOptions &options = {});
+    const jinja::RenderOptions &options = {});
 
 // The chat template of a tokenizer_config.json: "chat_template" as a string, or a list of
 // {name, template} entries where `name` picks one (default: "default").
 // Throws FormatError when the file has none or names a missing one; IoError when unreadable.
-std::string loadChatTemplate(const std::string &tokenizerConfigPath,
-                             const std::string &name = "default");
-std::string chatTemplateFromConfig(const nlohmann::ordered_json &config,
-                                   const std::string &name = "default");
+std::string loadChatTemplate(
+    const std::string &tokenizerConfigPath, const std::string &name = "default");
+std::string chatTemplateFromConfig(
+    const nlohmann::ordered_json &config, const std::string &name = "default");
 
 } // namespace lathe

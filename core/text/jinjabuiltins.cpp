@@ -35,13 +35,11 @@ Value missingAttr(const Value &obj, const std::string &name)
 
 Value boundStringMethod(const std::string &s, const std::string &name)
 {
-    static const char *names[] = {"strip",  "lstrip", "rstrip",     "split",   "startswith",
-                                  "endswith", "upper", "lower",     "title",   "capitalize",
-                                  "replace", "find",   "count",     "join",    "format",
-                                  "isdigit", "isspace", "isalpha",  "isalnum", "islower",
-                                  "isupper", "rsplit", "splitlines"};
-    if (std::find_if(std::begin(names), std::end(names),
-                     [&](const char *n) { return name == n; }) == std::end(names))
+    static const char *names[] = { "strip", "lstrip", "rstrip", "split", "startswith", "endswith",
+        "upper", "lower", "title", "capitalize", "replace", "find", "count", "join", "format",
+        "isdigit", "isspace", "isalpha", "isalnum", "islower", "isupper", "rsplit", "splitlines" };
+    if (std::find_if(std::begin(names), std::end(names), [&](const char *n) { return name == n; })
+        == std::end(names))
         return Value();
     return Value::function([s, name](CallArgs &a) { return callStringMethod(s, name, a); });
 }
@@ -53,7 +51,7 @@ Value boundDictMethod(const Value &d, const std::string &name)
             List out;
             for (const auto &[k, v] : d.entries().entries) {
                 if (name == "items")
-                    out.push_back(Value::list({k, v}, true));
+                    out.push_back(Value::list({ k, v }, true));
                 else
                     out.push_back(name == "keys" ? k : v);
             }
@@ -72,8 +70,8 @@ Value boundDictMethod(const Value &d, const std::string &name)
     }
     if (name == "update" || name == "pop" || name == "setdefault" || name == "clear") {
         return Value::function([name](CallArgs &) -> Value {
-            throw BuiltinError("access to attribute '" + name +
-                               "' of 'dict' object is unsafe (immutable sandbox)");
+            throw BuiltinError("access to attribute '" + name
+                + "' of 'dict' object is unsafe (immutable sandbox)");
         });
     }
     return Value();
@@ -104,11 +102,12 @@ Value getAttribute(const Value &obj, const std::string &name)
         if (!m.isUndefined())
             return m;
     }
-    if (obj.isList() && (name == "append" || name == "pop" || name == "extend" ||
-                         name == "insert" || name == "remove")) {
+    if (obj.isList()
+        && (name == "append" || name == "pop" || name == "extend" || name == "insert"
+            || name == "remove")) {
         return Value::function([name](CallArgs &) -> Value {
-            throw BuiltinError("access to attribute '" + name +
-                               "' of 'list' object is unsafe (immutable sandbox)");
+            throw BuiltinError("access to attribute '" + name
+                + "' of 'list' object is unsafe (immutable sandbox)");
         });
     }
     return missingAttr(obj, name);
@@ -131,8 +130,8 @@ Value getItem(const Value &obj, const Value &key)
             if (i < 0)
                 i += n;
             if (i < 0 || i >= n)
-                return Value::undefined("'" + obj.typeName() + " object' has no element " +
-                                        std::to_string(key.integer()));
+                return Value::undefined("'" + obj.typeName() + " object' has no element "
+                    + std::to_string(key.integer()));
             return obj.items()[static_cast<std::size_t>(i)];
         }
         const auto cps = decodeUtf8(obj.str());
@@ -242,20 +241,19 @@ int compareValues(const Value &a, const Value &b)
     }
     if (a.isUndefined() || b.isUndefined())
         throw BuiltinError((a.isUndefined() ? a : b).undefinedHint());
-    throw BuiltinError("'<' not supported between instances of '" + a.typeName() + "' and '" +
-                       b.typeName() + "'");
+    throw BuiltinError(
+        "'<' not supported between instances of '" + a.typeName() + "' and '" + b.typeName() + "'");
 }
 
 bool hasTest(const std::string &name)
 {
-    static const char *names[] = {
-        "defined", "undefined", "none",    "string",   "number", "integer", "float",
-        "mapping", "iterable",  "sequence", "boolean", "true",   "false",   "even",
-        "odd",     "divisibleby", "equalto", "eq",     "==",     "ne",      "!=",
-        "lt",      "<",         "le",      "<=",       "gt",     ">",       "ge",
-        ">=",      "in",        "callable", "lower",   "upper",  "sameas",  "escaped"};
-    return std::find_if(std::begin(names), std::end(names),
-                        [&](const char *n) { return name == n; }) != std::end(names);
+    static const char *names[] = { "defined", "undefined", "none", "string", "number", "integer",
+        "float", "mapping", "iterable", "sequence", "boolean", "true", "false", "even", "odd",
+        "divisibleby", "equalto", "eq", "==", "ne", "!=", "lt", "<", "le", "<=", "gt", ">", "ge",
+        ">=", "in", "callable", "lower", "upper", "sameas", "escaped" };
+    return std::find_if(std::begin(names), std::end(names), [&](const char *n) {
+        return name == n;
+    }) != std::end(names);
 }
 
 bool applyTest(const std::string &name, const Value &v, CallArgs &a)
@@ -285,8 +283,7 @@ bool applyTest(const std::string &name, const Value &v, CallArgs &a)
     if (name == "iterable")
         return v.isString() || v.isList() || v.isDict() || v.isUndefined();
     if (name == "sequence")
-        return v.isString() || v.isList() || (v.isDict() && !v.isNamespace()) ||
-               v.isUndefined();
+        return v.isString() || v.isList() || (v.isDict() && !v.isNamespace()) || v.isUndefined();
     if (name == "boolean")
         return v.isBool();
     if (name == "true")
@@ -346,73 +343,73 @@ Value makeGlobals(const RenderOptions &options)
     Value g = Value::dict();
     Dict &d = g.entries();
     d.set("range", Value::function([](CallArgs &a) {
-              std::int64_t start = 0, stop = 0, step = 1;
-              auto num = [](const Value &v) {
-                  if (!v.isInt() && !v.isBool())
-                      throw BuiltinError("range() arguments must be integers, not " + v.typeName());
-                  return v.integer();
-              };
-              const auto &p = a.positional;
-              if (p.size() == 1) {
-                  stop = num(p[0]);
-              } else if (p.size() == 2 || p.size() == 3) {
-                  start = num(p[0]);
-                  stop = num(p[1]);
-                  if (p.size() == 3)
-                      step = num(p[2]);
-              } else {
-                  throw BuiltinError("range expected 1 to 3 arguments");
-              }
-              if (step == 0)
-                  throw BuiltinError("range() arg 3 must not be zero");
-              List out;
-              for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
-                  if (out.size() >= 100000)
-                      throw BuiltinError("Range too big. The sandbox blocks ranges larger than "
-                                         "MAX_RANGE (100000).");
-                  out.push_back(Value(i));
-              }
-              return Value::list(std::move(out));
-          }));
+        std::int64_t start = 0, stop = 0, step = 1;
+        auto num = [](const Value &v) {
+            if (!v.isInt() && !v.isBool())
+                throw BuiltinError("range() arguments must be integers, not " + v.typeName());
+            return v.integer();
+        };
+        const auto &p = a.positional;
+        if (p.size() == 1) {
+            stop = num(p[0]);
+        } else if (p.size() == 2 || p.size() == 3) {
+            start = num(p[0]);
+            stop = num(p[1]);
+            if (p.size() == 3)
+                step = num(p[2]);
+        } else {
+            throw BuiltinError("range expected 1 to 3 arguments");
+        }
+        if (step == 0)
+            throw BuiltinError("range() arg 3 must not be zero");
+        List out;
+        for (std::int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
+            if (out.size() >= 100000)
+                throw BuiltinError("Range too big. The sandbox blocks ranges larger than "
+                                   "MAX_RANGE (100000).");
+            out.push_back(Value(i));
+        }
+        return Value::list(std::move(out));
+    }));
     d.set("namespace", Value::function([](CallArgs &a) {
-              Value ns = Value::makeNamespace();
-              for (const auto &p : a.positional)
-                  if (p.isDict())
-                      for (const auto &[k, v] : p.entries().entries)
-                          ns.entries().set(k, v);
-              for (const auto &[k, v] : a.keyword)
-                  ns.entries().set(Value(k), v);
-              return ns;
-          }));
+        Value ns = Value::makeNamespace();
+        for (const auto &p : a.positional)
+            if (p.isDict())
+                for (const auto &[k, v] : p.entries().entries)
+                    ns.entries().set(k, v);
+        for (const auto &[k, v] : a.keyword)
+            ns.entries().set(Value(k), v);
+        return ns;
+    }));
     d.set("dict", Value::function([](CallArgs &a) {
-              Value out = Value::dict();
-              for (const auto &p : a.positional)
-                  if (p.isDict())
-                      for (const auto &[k, v] : p.entries().entries)
-                          out.entries().set(k, v);
-              for (const auto &[k, v] : a.keyword)
-                  out.entries().set(Value(k), v);
-              return out;
-          }));
+        Value out = Value::dict();
+        for (const auto &p : a.positional)
+            if (p.isDict())
+                for (const auto &[k, v] : p.entries().entries)
+                    out.entries().set(k, v);
+        for (const auto &[k, v] : a.keyword)
+            out.entries().set(Value(k), v);
+        return out;
+    }));
     d.set("raise_exception", Value::function([](CallArgs &a) -> Value {
-              throw BuiltinError(a.positional.empty() ? std::string("raise_exception called")
-                                                      : a.positional[0].toString());
-          }));
+        throw BuiltinError(a.positional.empty() ? std::string("raise_exception called")
+                                                : a.positional[0].toString());
+    }));
     auto now = options.now;
     d.set("strftime_now", Value::function([now](CallArgs &a) {
-              if (a.positional.empty() || !a.positional[0].isString())
-                  throw BuiltinError("strftime_now() needs a format string");
-              std::tm tm{};
-              if (now) {
-                  tm = now();
-              } else {
-                  const std::time_t t = std::time(nullptr);
-                  localtime_r(&t, &tm);
-              }
-              char buf[512];
-              const std::size_t n = std::strftime(buf, sizeof buf, a.positional[0].str().c_str(), &tm);
-              return Value(std::string(buf, n));
-          }));
+        if (a.positional.empty() || !a.positional[0].isString())
+            throw BuiltinError("strftime_now() needs a format string");
+        std::tm tm {};
+        if (now) {
+            tm = now();
+        } else {
+            const std::time_t t = std::time(nullptr);
+            localtime_r(&t, &tm);
+        }
+        char buf[512];
+        const std::size_t n = std::strftime(buf, sizeof buf, a.positional[0].str().c_str(), &tm);
+        return Value(std::string(buf, n));
+    }));
     return g;
 }
 
@@ -423,13 +420,27 @@ void jsonString(std::string &out, const std::string &s)
     out += '"';
     for (unsigned char c : s) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
         default:
             if (c < 0x20) {
                 char b[8];
@@ -444,7 +455,7 @@ void jsonString(std::string &out, const std::string &s)
 }
 
 void jsonValue(std::string &out, const Value &v, int indent, int level, const std::string &itemSep,
-               const std::string &keySep, bool sortKeys)
+    const std::string &keySep, bool sortKeys)
 {
     if (level > 200)
         throw BuiltinError("tojson: value nested too deeply");
@@ -455,9 +466,15 @@ void jsonValue(std::string &out, const Value &v, int indent, int level, const st
         }
     };
     switch (v.kind()) {
-    case Value::Kind::None: out += "null"; return;
-    case Value::Kind::Bool: out += v.boolean() ? "true" : "false"; return;
-    case Value::Kind::Int: out += std::to_string(v.integer()); return;
+    case Value::Kind::None:
+        out += "null";
+        return;
+    case Value::Kind::Bool:
+        out += v.boolean() ? "true" : "false";
+        return;
+    case Value::Kind::Int:
+        out += std::to_string(v.integer());
+        return;
     case Value::Kind::Float:
         if (std::isnan(v.number()))
             out += "NaN";
@@ -466,7 +483,9 @@ void jsonValue(std::string &out, const Value &v, int indent, int level, const st
         else
             out += pyFloatRepr(v.number());
         return;
-    case Value::Kind::String: jsonString(out, v.str()); return;
+    case Value::Kind::String:
+        jsonString(out, v.str());
+        return;
     case Value::Kind::List: {
         if (v.items().empty()) {
             out += "[]";
@@ -494,9 +513,8 @@ void jsonValue(std::string &out, const Value &v, int indent, int level, const st
         }
         auto entries = v.entries().entries;
         if (sortKeys)
-            std::stable_sort(entries.begin(), entries.end(), [](const auto &x, const auto &y) {
-                return compareValues(x.first, y.first) < 0;
-            });
+            std::stable_sort(entries.begin(), entries.end(),
+                [](const auto &x, const auto &y) { return compareValues(x.first, y.first) < 0; });
         out += '{';
         bool first = true;
         for (const auto &[k, e] : entries) {
@@ -513,7 +531,8 @@ void jsonValue(std::string &out, const Value &v, int indent, int level, const st
             else if (k.isNumber())
                 jsonString(out, k.repr());
             else
-                throw BuiltinError("keys must be str, int, float, bool or None, not " + k.typeName());
+                throw BuiltinError(
+                    "keys must be str, int, float, bool or None, not " + k.typeName());
             out += keySep;
             jsonValue(out, e, indent, level + 1, itemSep, keySep, sortKeys);
         }
@@ -529,8 +548,8 @@ void jsonValue(std::string &out, const Value &v, int indent, int level, const st
 
 } // namespace
 
-std::string toJson(const Value &v, int indent, const std::string &itemSep, const std::string &keySep,
-                   bool sortKeys)
+std::string toJson(const Value &v, int indent, const std::string &itemSep,
+    const std::string &keySep, bool sortKeys)
 {
     std::string out;
     jsonValue(out, v, indent, 0, itemSep, keySep, sortKeys);

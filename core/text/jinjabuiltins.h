@@ -30,7 +30,7 @@ Value makeGlobals(const RenderOptions &options);
 
 // json.dumps(v, ensure_ascii=False, indent=indent, separators=..., sort_keys=...)
 std::string toJson(const Value &v, int indent, const std::string &itemSep,
-                   const std::string &keySep, bool sortKeys);
+    const std::string &keySep, bool sortKeys);
 
 // Python comparison for sort() and the < <= > >= operators.
 int compareValues(const Value &a, const Value &b);

@@ -33,7 +33,8 @@ Value attrPath(const Value &v, const std::string &path)
     std::size_t pos = 0;
     while (pos <= path.size()) {
         const std::size_t dot = path.find('.', pos);
-        const std::string part = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+        const std::string part
+            = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
         const bool digits = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit);
         cur = digits ? getItem(cur, Value(static_cast<std::int64_t>(std::stoll(part))))
                      : getItem(cur, Value(part));
@@ -56,12 +57,23 @@ std::string htmlEscape(const std::string &s)
     std::string out;
     for (char c : s) {
         switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&#34;"; break;
-        case '\'': out += "&#39;"; break;
-        default: out += c;
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&#34;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            out += c;
         }
     }
     return out;
@@ -146,15 +158,15 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
         }
         return input;
     }
-    if (input.isUndefined() && name != "length" && name != "count" && name != "string" &&
-        name != "trim" && name != "list" && name != "items" && name != "join" &&
-        name != "upper" && name != "lower" && name != "safe" && name != "escape" && name != "e" &&
-        name != "tojson" && name != "first" && name != "last")
+    if (input.isUndefined() && name != "length" && name != "count" && name != "string"
+        && name != "trim" && name != "list" && name != "items" && name != "join" && name != "upper"
+        && name != "lower" && name != "safe" && name != "escape" && name != "e" && name != "tojson"
+        && name != "first" && name != "last")
         throw BuiltinError(input.undefinedHint());
     if (name == "trim") {
         const Value *chars = arg(a, 0, "chars");
-        return Value(stripString(input.toString(), chars && chars->isString() ? &chars->str() : nullptr,
-                                 true, true));
+        return Value(stripString(
+            input.toString(), chars && chars->isString() ? &chars->str() : nullptr, true, true));
     }
     if (name == "upper")
         return Value(upperString(input.toString()));
@@ -167,7 +179,8 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
         auto cps = decodeUtf8(input.toString());
         bool start = true;
         for (auto &c : cps) {
-            const bool delim = isPySpace(c) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
+            const bool delim
+                = isPySpace(c) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
             if (delim) {
                 start = true;
                 continue;
@@ -206,7 +219,8 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
         const int ind = indent && indent->isInt() ? static_cast<int>(indent->integer()) : -1;
         std::string itemSep = ind >= 0 ? "," : ", ";
         std::string keySep = ": ";
-        if (const Value *sep = arg(a, 2, "separators"); sep && sep->isList() && sep->items().size() == 2) {
+        if (const Value *sep = arg(a, 2, "separators");
+            sep && sep->isList() && sep->items().size() == 2) {
             itemSep = sep->items()[0].toString();
             keySep = sep->items()[1].toString();
         }
@@ -257,7 +271,7 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
         List out;
         if (input.isDict())
             for (const auto &[k, v] : input.entries().entries)
-                out.push_back(Value::list({k, v}, true));
+                out.push_back(Value::list({ k, v }, true));
         else if (!input.isUndefined())
             throw BuiltinError("can only get item pairs from a mapping.");
         return Value::list(std::move(out));
@@ -272,7 +286,7 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
         });
         List out;
         for (const auto &[k, v] : entries)
-            out.push_back(Value::list({k, v}, true));
+            out.push_back(Value::list({ k, v }, true));
         return Value::list(std::move(out));
     }
     if (name == "replace") {
@@ -370,14 +384,14 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
     if (name == "escape" || name == "e" || name == "forceescape")
         return Value(htmlEscape(input.toString()));
     if (name == "indent")
-        return Value(indentText(input.toString(), arg(a, 0, "width"), flag(a, 1, "first"),
-                                flag(a, 2, "blank")));
+        return Value(indentText(
+            input.toString(), arg(a, 0, "width"), flag(a, 1, "first"), flag(a, 2, "blank")));
     if (name == "wordcount") {
         std::int64_t n = 0;
         bool inWord = false;
         for (char32_t c : decodeUtf8(input.toString())) {
-            const bool w = c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                           (c >= 'A' && c <= 'Z') || (c > 0x7f && !isPySpace(c));
+            const bool w = c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z') || (c > 0x7f && !isPySpace(c));
             if (w && !inWord)
                 ++n;
             inWord = w;
@@ -394,8 +408,8 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
         // Python's str.center puts the extra space on the right unless the width is odd.
         const std::int64_t marg = width - len;
         const std::int64_t left = marg / 2 + (marg & width & 1);
-        return Value(std::string(static_cast<std::size_t>(left), ' ') + s +
-                     std::string(static_cast<std::size_t>(marg - left), ' '));
+        return Value(std::string(static_cast<std::size_t>(left), ' ') + s
+            + std::string(static_cast<std::size_t>(marg - left), ' '));
     }
     if (name == "sum" || name == "min" || name == "max") {
         List items = iterate(input);

@@ -50,7 +50,10 @@ std::int64_t floorDiv(std::int64_t a, std::int64_t b)
 
 class Renderer {
 public:
-    explicit Renderer(const RenderOptions &o) : m_opt(o) {}
+    explicit Renderer(const RenderOptions &o)
+        : m_opt(o)
+    {
+    }
 
     std::string run(const Body &body, const Value &context)
     {
@@ -73,16 +76,16 @@ private:
     void step(int line)
     {
         if (++m_steps > m_opt.maxSteps)
-            fail(line, "template runs too long (more than " + std::to_string(m_opt.maxSteps) +
-                           " steps)");
+            fail(line,
+                "template runs too long (more than " + std::to_string(m_opt.maxSteps) + " steps)");
     }
 
     void append(std::string &out, const std::string &s, int line)
     {
         out += s;
         if (out.size() > m_opt.maxOutputBytes)
-            fail(line, "template output exceeds " + std::to_string(m_opt.maxOutputBytes) +
-                           " bytes");
+            fail(
+                line, "template output exceeds " + std::to_string(m_opt.maxOutputBytes) + " bytes");
     }
 
     Flow exec(const Body &body, const ScopePtr &scope, std::string &out)
@@ -168,8 +171,9 @@ private:
             fail(line, e.what());
         }
         if (items.size() != names.size())
-            fail(line, "cannot unpack " + std::to_string(items.size()) + " values into " +
-                           std::to_string(names.size()) + " names");
+            fail(line,
+                "cannot unpack " + std::to_string(items.size()) + " values into "
+                    + std::to_string(names.size()) + " names");
         for (std::size_t i = 0; i < names.size(); ++i)
             scope.vars[names[i]] = items[i];
     }
@@ -213,15 +217,17 @@ private:
             d.set("length", Value(n));
             d.set("depth", Value(1));
             d.set("depth0", Value(0));
-            d.set("previtem", i > 0 ? items[static_cast<std::size_t>(i - 1)]
-                                    : Value::undefined("there is no previous item"));
-            d.set("nextitem", i + 1 < n ? items[static_cast<std::size_t>(i + 1)]
-                                        : Value::undefined("there is no next item"));
+            d.set("previtem",
+                i > 0 ? items[static_cast<std::size_t>(i - 1)]
+                      : Value::undefined("there is no previous item"));
+            d.set("nextitem",
+                i + 1 < n ? items[static_cast<std::size_t>(i + 1)]
+                          : Value::undefined("there is no next item"));
             d.set("cycle", Value::function([i](CallArgs &a) -> Value {
-                      if (a.positional.empty())
-                          throw BuiltinError("no items for cycling given");
-                      return a.positional[static_cast<std::size_t>(i) % a.positional.size()];
-                  }));
+                if (a.positional.empty())
+                    throw BuiltinError("no items for cycling given");
+                return a.positional[static_cast<std::size_t>(i) % a.positional.size()];
+            }));
             iter->vars["loop"] = loop;
             if (exec(s.bodies[0], iter, out) == Flow::Break)
                 break;
@@ -235,15 +241,15 @@ private:
         return Value::function([this, def, defScope](CallArgs &a) -> Value {
             if (++m_depth > m_opt.maxCallDepth) {
                 --m_depth;
-                throw BuiltinError("macro calls nested too deeply (limit " +
-                                   std::to_string(m_opt.maxCallDepth) + ")");
+                throw BuiltinError("macro calls nested too deeply (limit "
+                    + std::to_string(m_opt.maxCallDepth) + ")");
             }
             auto scope = child(defScope);
             const std::size_t nparams = def->names.size() - 1;
             if (a.positional.size() > nparams) {
                 --m_depth;
-                throw BuiltinError("macro '" + def->names[0] + "' takes not more than " +
-                                   std::to_string(nparams) + " argument(s)");
+                throw BuiltinError("macro '" + def->names[0] + "' takes not more than "
+                    + std::to_string(nparams) + " argument(s)");
             }
             std::vector<bool> bound(nparams, false);
             for (std::size_t i = 0; i < a.positional.size(); ++i) {
@@ -260,8 +266,8 @@ private:
                 }
                 if (!found) {
                     --m_depth;
-                    throw BuiltinError("macro '" + def->names[0] +
-                                       "' takes no keyword argument '" + k + "'");
+                    throw BuiltinError(
+                        "macro '" + def->names[0] + "' takes no keyword argument '" + k + "'");
                 }
             }
             std::string out;
@@ -271,8 +277,8 @@ private:
                         continue;
                     const std::string &p = def->names[i + 1];
                     scope->vars[p] = def->exprs[i]
-                                         ? eval(*def->exprs[i], scope)
-                                         : Value::undefined("parameter '" + p + "' was not provided");
+                        ? eval(*def->exprs[i], scope)
+                        : Value::undefined("parameter '" + p + "' was not provided");
                 }
                 exec(def->bodies[0], scope, out);
             } catch (...) {
@@ -432,8 +438,8 @@ private:
             undefinedError(l, e.line);
         if (r.isUndefined())
             undefinedError(r, e.line);
-        const std::string unsupported = "unsupported operand type(s) for " + op + ": '" +
-                                        l.typeName() + "' and '" + r.typeName() + "'";
+        const std::string unsupported = "unsupported operand type(s) for " + op + ": '"
+            + l.typeName() + "' and '" + r.typeName() + "'";
         if (l.isNumber() && r.isNumber()) {
             const bool ints = !l.isFloat() && !r.isFloat();
             const std::int64_t a = l.integer(), b = r.integer();
@@ -451,7 +457,8 @@ private:
             }
             if (op == "//" || op == "%") {
                 if (y == 0)
-                    fail(e.line, op == "%" ? "modulo by zero" : "integer division or modulo by zero");
+                    fail(e.line,
+                        op == "%" ? "modulo by zero" : "integer division or modulo by zero");
                 if (ints)
                     return op == "//" ? Value(floorDiv(a, b)) : Value(a - floorDiv(a, b) * b);
                 const double q = std::floor(x / y);
@@ -503,8 +510,8 @@ private:
     {
         if (container.isString()) {
             if (!item.isString())
-                fail(e.line, "'in <string>' requires string as left operand, not " +
-                                 item.typeName());
+                fail(e.line,
+                    "'in <string>' requires string as left operand, not " + item.typeName());
             return container.str().find(item.str()) != std::string::npos;
         }
         if (container.isList()) {
@@ -558,7 +565,10 @@ private:
 
 } // namespace
 
-JinjaInterpreter::JinjaInterpreter(RenderOptions options) : m_options(std::move(options)) {}
+JinjaInterpreter::JinjaInterpreter(RenderOptions options)
+    : m_options(std::move(options))
+{
+}
 
 std::string JinjaInterpreter::render(const Body &body, const Value &context)
 {
@@ -570,8 +580,8 @@ std::string JinjaInterpreter::render(const Body &body, const Value &context)
     }
 }
 
-std::string JinjaInterpreter::renderString(const std::string &source, const Value &context,
-                                           const RenderOptions &options)
+std::string JinjaInterpreter::renderString(
+    const std::string &source, const Value &context, const RenderOptions &options)
 {
     const Body body = parseTemplate(source);
     return JinjaInterpreter(options).render(body, context);

@@ -29,8 +29,8 @@ public:
     std::string render(const Body &body, const Value &context);
 
     // Parses and renders in one step.
-    static std::string renderString(const std::string &source, const Value &context,
-                                    const RenderOptions &options = {});
+    static std::string renderString(
+        const std::string &source, const Value &context, const RenderOptions &options = {});
 
 private:
     RenderOptions m_options;

@@ -23,7 +23,10 @@ bool isBlank(const std::string &s, std::size_t from)
 
 class Lexer {
 public:
-    explicit Lexer(std::string src) : m_src(std::move(src)) {}
+    explicit Lexer(std::string src)
+        : m_src(std::move(src))
+    {
+    }
 
     std::vector<Token> run()
     {
@@ -68,7 +71,8 @@ private:
     std::size_t findTagStart(std::size_t from) const
     {
         for (std::size_t i = from; i + 1 < m_src.size(); ++i)
-            if (m_src[i] == '{' && (m_src[i + 1] == '{' || m_src[i + 1] == '%' || m_src[i + 1] == '#'))
+            if (m_src[i] == '{'
+                && (m_src[i + 1] == '{' || m_src[i + 1] == '%' || m_src[i + 1] == '#'))
                 return i;
         return m_src.size();
     }
@@ -189,13 +193,16 @@ private:
             if (m_pos >= m_src.size())
                 fail(startLine, kind == '{' ? "unterminated '{{'" : "unterminated '{%'");
             const char close = kind == '{' ? '}' : '%';
-            const auto at = [&](const char *s) { return m_src.compare(m_pos, std::char_traits<char>::length(s), s) == 0; };
+            const auto at = [&](const char *s) {
+                return m_src.compare(m_pos, std::char_traits<char>::length(s), s) == 0;
+            };
             char mod = '\0';
             std::size_t endLen = 0;
             if (depth == 0 && m_src[m_pos] == close && at(kind == '{' ? "}}" : "%}"))
                 endLen = 2;
-            else if (depth == 0 && (m_src[m_pos] == '-' || (kind == '%' && m_src[m_pos] == '+')) &&
-                     m_pos + 2 < m_src.size() + 0 && m_src[m_pos + 1] == close && m_src[m_pos + 2] == '}') {
+            else if (depth == 0 && (m_src[m_pos] == '-' || (kind == '%' && m_src[m_pos] == '+'))
+                && m_pos + 2 < m_src.size() + 0 && m_src[m_pos + 1] == close
+                && m_src[m_pos + 2] == '}') {
                 mod = m_src[m_pos];
                 endLen = 3;
             }
@@ -219,7 +226,8 @@ private:
         const char c = m_src[m_pos];
         if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
             std::size_t q = m_pos;
-            while (q < m_src.size() && (std::isalnum(static_cast<unsigned char>(m_src[q])) || m_src[q] == '_'))
+            while (q < m_src.size()
+                && (std::isalnum(static_cast<unsigned char>(m_src[q])) || m_src[q] == '_'))
                 ++q;
             t.type = Token::Type::Name;
             t.text = m_src.substr(m_pos, q - m_pos);
@@ -229,7 +237,7 @@ private:
         } else if (c == '\'' || c == '"') {
             lexString(t);
         } else {
-            static const char *two[] = {"**", "//", "==", "!=", "<=", ">="};
+            static const char *two[] = { "**", "//", "==", "!=", "<=", ">=" };
             t.type = Token::Type::Op;
             for (const char *op : two) {
                 if (m_src.compare(m_pos, 2, op) == 0) {
@@ -256,12 +264,14 @@ private:
     {
         std::size_t q = m_pos;
         auto digits = [&] {
-            while (q < m_src.size() && (std::isdigit(static_cast<unsigned char>(m_src[q])) || m_src[q] == '_'))
+            while (q < m_src.size()
+                && (std::isdigit(static_cast<unsigned char>(m_src[q])) || m_src[q] == '_'))
                 ++q;
         };
         digits();
         bool isFloat = false;
-        if (q + 1 < m_src.size() && m_src[q] == '.' && std::isdigit(static_cast<unsigned char>(m_src[q + 1]))) {
+        if (q + 1 < m_src.size() && m_src[q] == '.'
+            && std::isdigit(static_cast<unsigned char>(m_src[q + 1]))) {
             isFloat = true;
             ++q;
             digits();
@@ -318,26 +328,56 @@ private:
                 for (int i = 0; i < n; ++i, ++q) {
                     if (q >= m_src.size() || !std::isxdigit(static_cast<unsigned char>(m_src[q])))
                         fail(t.line, "bad escape in string literal");
-                    cp = cp * 16 + static_cast<char32_t>(std::stoi(std::string(1, m_src[q]), nullptr, 16));
+                    cp = cp * 16
+                        + static_cast<char32_t>(std::stoi(std::string(1, m_src[q]), nullptr, 16));
                 }
                 appendUtf8(out, cp);
             };
             switch (e) {
-            case 'n': out += '\n'; break;
-            case 't': out += '\t'; break;
-            case 'r': out += '\r'; break;
-            case '0': out += '\0'; break;
-            case 'a': out += '\a'; break;
-            case 'b': out += '\b'; break;
-            case 'f': out += '\f'; break;
-            case 'v': out += '\v'; break;
-            case '\\': out += '\\'; break;
-            case '\'': out += '\''; break;
-            case '"': out += '"'; break;
-            case '\n': break;
-            case 'x': hex(2); break;
-            case 'u': hex(4); break;
-            case 'U': hex(8); break;
+            case 'n':
+                out += '\n';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case '0':
+                out += '\0';
+                break;
+            case 'a':
+                out += '\a';
+                break;
+            case 'b':
+                out += '\b';
+                break;
+            case 'f':
+                out += '\f';
+                break;
+            case 'v':
+                out += '\v';
+                break;
+            case '\\':
+                out += '\\';
+                break;
+            case '\'':
+                out += '\'';
+                break;
+            case '"':
+                out += '"';
+                break;
+            case '\n':
+                break;
+            case 'x':
+                hex(2);
+                break;
+            case 'u':
+                hex(4);
+                break;
+            case 'U':
+                hex(8);
+                break;
             default:
                 out += '\\';
                 out += e;

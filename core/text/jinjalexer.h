@@ -12,7 +12,19 @@
 namespace lathe::jinja {
 
 struct Token {
-    enum class Type { Text, VarBegin, VarEnd, BlockBegin, BlockEnd, Name, String, Int, Float, Op, Eof };
+    enum class Type {
+        Text,
+        VarBegin,
+        VarEnd,
+        BlockBegin,
+        BlockEnd,
+        Name,
+        String,
+        Int,
+        Float,
+        Op,
+        Eof
+    };
     Type type = Type::Eof;
     std::string text; // text, name, operator or decoded string literal
     std::int64_t intValue = 0;

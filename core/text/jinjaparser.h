@@ -17,17 +17,33 @@ using ExprPtr = std::unique_ptr<Expr>;
 
 struct Expr {
     enum class Kind {
-        Literal, Name, List, Tuple, Dict, Attr, Subscript, Slice, Call, Filter, Test,
-        Unary, Binary, Compare, And, Or, Not, Cond
+        Literal,
+        Name,
+        List,
+        Tuple,
+        Dict,
+        Attr,
+        Subscript,
+        Slice,
+        Call,
+        Filter,
+        Test,
+        Unary,
+        Binary,
+        Compare,
+        And,
+        Or,
+        Not,
+        Cond
     };
     Kind kind = Kind::Literal;
     int line = 1;
     Value literal;
-    std::string name;                  // variable, attribute, filter, test, operator
-    std::vector<ExprPtr> children;     // operands; Slice may hold nullptr parts
+    std::string name; // variable, attribute, filter, test, operator
+    std::vector<ExprPtr> children; // operands; Slice may hold nullptr parts
     std::vector<std::string> argNames; // Call/Filter/Test: per argument, "" when positional
-    std::vector<std::string> ops;      // Compare: operators between children
-    bool negated = false;              // Test: "is not"
+    std::vector<std::string> ops; // Compare: operators between children
+    bool negated = false; // Test: "is not"
 };
 
 struct Stmt;
@@ -35,16 +51,28 @@ using StmtPtr = std::unique_ptr<Stmt>;
 using Body = std::vector<StmtPtr>;
 
 struct Stmt {
-    enum class Kind { Text, Output, If, For, Set, SetBlock, Macro, Break, Continue, FilterBlock, Block };
+    enum class Kind {
+        Text,
+        Output,
+        If,
+        For,
+        Set,
+        SetBlock,
+        Macro,
+        Break,
+        Continue,
+        FilterBlock,
+        Block
+    };
     Kind kind = Kind::Text;
     int line = 1;
-    std::string text;                  // Text
-    std::vector<ExprPtr> exprs;        // Output: value; If: conditions; For: iter, cond;
-                                       // Set: value, (target object for ns.attr); Macro: defaults
-    std::vector<Body> bodies;          // If: one per condition (+ else); For: body, else
-    std::vector<std::string> names;    // For/Set targets; Macro: name then parameters
-    std::string attr;                  // Set ns.attr: the attribute
-    ExprPtr filter;                    // SetBlock / FilterBlock: filter chain (input is nullptr)
+    std::string text; // Text
+    std::vector<ExprPtr> exprs; // Output: value; If: conditions; For: iter, cond;
+                                // Set: value, (target object for ns.attr); Macro: defaults
+    std::vector<Body> bodies; // If: one per condition (+ else); For: body, else
+    std::vector<std::string> names; // For/Set targets; Macro: name then parameters
+    std::string attr; // Set ns.attr: the attribute
+    ExprPtr filter; // SetBlock / FilterBlock: filter chain (input is nullptr)
 };
 
 // Parses the whole template; throws TemplateError naming the line on syntax errors.

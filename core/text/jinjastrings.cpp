@@ -18,7 +18,10 @@ char32_t toLower(char32_t c)
 {
     return static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c)));
 }
-bool isCased(char32_t c) { return toUpper(c) != c || toLower(c) != c; }
+bool isCased(char32_t c)
+{
+    return toUpper(c) != c || toLower(c) != c;
+}
 bool isLetter(char32_t c)
 {
     const auto cat = utf8proc_category(static_cast<utf8proc_int32_t>(c));
@@ -146,7 +149,7 @@ std::string capitalizeString(const std::string &s)
 std::string stripString(const std::string &s, const std::string *chars, bool left, bool right)
 {
     const auto cps = decodeUtf8(s);
-    const auto set = chars ? decodeUtf8(*chars) : std::vector<char32_t>{};
+    const auto set = chars ? decodeUtf8(*chars) : std::vector<char32_t> {};
     auto strip = [&](char32_t c) {
         return chars ? std::find(set.begin(), set.end(), c) != set.end() : isPySpace(c);
     };
@@ -158,7 +161,7 @@ std::string stripString(const std::string &s, const std::string *chars, bool lef
         while (e > b && strip(cps[e - 1]))
             --e;
     return encodeUtf8(std::vector<char32_t>(cps.begin() + static_cast<std::ptrdiff_t>(b),
-                                            cps.begin() + static_cast<std::ptrdiff_t>(e)));
+        cps.begin() + static_cast<std::ptrdiff_t>(e)));
 }
 
 List splitString(const std::string &s, const Value &sep, std::int64_t maxsplit)
@@ -178,15 +181,15 @@ List splitString(const std::string &s, const Value &sep, std::int64_t maxsplit)
                 std::size_t e = cps.size();
                 while (e > i && isPySpace(cps[e - 1]))
                     --e;
-                out.push_back(Value(encodeUtf8({cps.begin() + static_cast<std::ptrdiff_t>(i),
-                                                cps.begin() + static_cast<std::ptrdiff_t>(e)})));
+                out.push_back(Value(encodeUtf8({ cps.begin() + static_cast<std::ptrdiff_t>(i),
+                    cps.begin() + static_cast<std::ptrdiff_t>(e) })));
                 break;
             }
             std::size_t j = i;
             while (j < cps.size() && !isPySpace(cps[j]))
                 ++j;
-            out.push_back(Value(encodeUtf8({cps.begin() + static_cast<std::ptrdiff_t>(i),
-                                            cps.begin() + static_cast<std::ptrdiff_t>(j)})));
+            out.push_back(Value(encodeUtf8({ cps.begin() + static_cast<std::ptrdiff_t>(i),
+                cps.begin() + static_cast<std::ptrdiff_t>(j) })));
             ++splits;
             i = j;
         }
@@ -212,8 +215,8 @@ List splitString(const std::string &s, const Value &sep, std::int64_t maxsplit)
     return out;
 }
 
-std::string replaceString(const std::string &s, const std::string &old, const std::string &with,
-                          std::int64_t count)
+std::string replaceString(
+    const std::string &s, const std::string &old, const std::string &with, std::int64_t count)
 {
     if (old.empty()) {
         // Python inserts `with` before every code point and at the end.
@@ -295,13 +298,13 @@ Value callStringMethod(const std::string &s, const std::string &name, CallArgs &
         return Value(capitalizeString(s));
     if (name == "replace") {
         const std::int64_t count = p.size() > 2 && p[2].isInt() ? p[2].integer() : -1;
-        return Value(replaceString(s, needString(a, 0, "replace"), needString(a, 1, "replace"),
-                                   count));
+        return Value(
+            replaceString(s, needString(a, 0, "replace"), needString(a, 1, "replace"), count));
     }
     if (name == "find") {
         const std::string sub = needString(a, 0, "find");
         const std::size_t f = s.find(sub);
-        return Value(f == std::string::npos ? std::int64_t{-1} : codepointIndex(s, f));
+        return Value(f == std::string::npos ? std::int64_t { -1 } : codepointIndex(s, f));
     }
     if (name == "count") {
         const std::string sub = needString(a, 0, "count");
@@ -319,8 +322,8 @@ Value callStringMethod(const std::string &s, const std::string &name, CallArgs &
         bool first = true;
         for (const auto &v : iterate(p[0])) {
             if (!v.isString())
-                throw BuiltinError("sequence item: expected str instance, " + v.typeName() +
-                                   " found");
+                throw BuiltinError(
+                    "sequence item: expected str instance, " + v.typeName() + " found");
             if (!first)
                 out += s;
             first = false;
@@ -331,9 +334,7 @@ Value callStringMethod(const std::string &s, const std::string &name, CallArgs &
     if (name == "format")
         return Value(formatString(s, a));
     const auto cps = decodeUtf8(s);
-    auto all = [&](auto pred) {
-        return !cps.empty() && std::all_of(cps.begin(), cps.end(), pred);
-    };
+    auto all = [&](auto pred) { return !cps.empty() && std::all_of(cps.begin(), cps.end(), pred); };
     if (name == "isspace")
         return Value(all([](char32_t c) { return isPySpace(c); }));
     if (name == "isdigit")
@@ -341,9 +342,7 @@ Value callStringMethod(const std::string &s, const std::string &name, CallArgs &
     if (name == "isalpha")
         return Value(all([](char32_t c) { return isLetter(c); }));
     if (name == "isalnum")
-        return Value(all([](char32_t c) {
-            return (c >= '0' && c <= '9') || isLetter(c);
-        }));
+        return Value(all([](char32_t c) { return (c >= '0' && c <= '9') || isLetter(c); }));
     if (name == "islower" || name == "isupper") {
         const std::string conv = name == "islower" ? lowerString(s) : upperString(s);
         return Value(conv == s && std::any_of(cps.begin(), cps.end(), isCased));

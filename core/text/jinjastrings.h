@@ -11,13 +11,13 @@ namespace lathe::jinja {
 
 std::string upperString(const std::string &s);
 std::string lowerString(const std::string &s);
-std::string titleString(const std::string &s);      // str.title()
+std::string titleString(const std::string &s); // str.title()
 std::string capitalizeString(const std::string &s); // str.capitalize()
 // str.strip/lstrip/rstrip; `chars` of nullptr means whitespace.
 std::string stripString(const std::string &s, const std::string *chars, bool left, bool right);
 List splitString(const std::string &s, const Value &sep, std::int64_t maxsplit);
-std::string replaceString(const std::string &s, const std::string &old, const std::string &with,
-                          std::int64_t count);
+std::string replaceString(
+    const std::string &s, const std::string &old, const std::string &with, std::int64_t count);
 
 // s.<name>(args) for the str methods templates use.
 Value callStringMethod(const std::string &s, const std::string &name, CallArgs &args);

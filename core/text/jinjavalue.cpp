@@ -329,7 +329,8 @@ std::vector<char32_t> decodeUtf8(const std::string &s)
             continue;
         }
         for (int k = 1; k < len; ++k)
-            cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3f);
+            cp = (cp << 6)
+                | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3f);
         out.push_back(cp);
         i += static_cast<std::size_t>(len);
     }
@@ -365,9 +366,9 @@ std::string encodeUtf8(const std::vector<char32_t> &cps)
 
 bool isPySpace(char32_t c)
 {
-    return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 ||
-           c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
-           c == 0x202f || c == 0x205f || c == 0x3000;
+    return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0
+        || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f
+        || c == 0x205f || c == 0x3000;
 }
 
 } // namespace lathe::jinja

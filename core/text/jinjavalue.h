@@ -41,12 +41,36 @@ public:
     enum class Kind { Undefined, None, Bool, Int, Float, String, List, Dict, Callable };
 
     Value() = default;
-    Value(bool b) : m_kind(Kind::Bool), m_int(b ? 1 : 0) {}
-    Value(int i) : m_kind(Kind::Int), m_int(i) {}
-    Value(std::int64_t i) : m_kind(Kind::Int), m_int(i) {}
-    Value(double f) : m_kind(Kind::Float), m_float(f) {}
-    Value(std::string s) : m_kind(Kind::String), m_str(std::move(s)) {}
-    Value(const char *s) : m_kind(Kind::String), m_str(s) {}
+    Value(bool b)
+        : m_kind(Kind::Bool)
+        , m_int(b ? 1 : 0)
+    {
+    }
+    Value(int i)
+        : m_kind(Kind::Int)
+        , m_int(i)
+    {
+    }
+    Value(std::int64_t i)
+        : m_kind(Kind::Int)
+        , m_int(i)
+    {
+    }
+    Value(double f)
+        : m_kind(Kind::Float)
+        , m_float(f)
+    {
+    }
+    Value(std::string s)
+        : m_kind(Kind::String)
+        , m_str(std::move(s))
+    {
+    }
+    Value(const char *s)
+        : m_kind(Kind::String)
+        , m_str(s)
+    {
+    }
 
     // `hint` is the message Jinja2 would raise when the undefined value is used.
     static Value undefined(std::string hint);
@@ -83,7 +107,7 @@ public:
 
     bool truthy() const;
     std::string toString() const; // Python str()
-    std::string repr() const;     // Python repr()
+    std::string repr() const; // Python repr()
     std::string typeName() const; // Python type name, as in "'dict object' has no attribute"
     bool operator==(const Value &other) const;
 

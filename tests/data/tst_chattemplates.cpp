@@ -28,7 +28,7 @@ std::string readFile(const QString &path)
 ChatTemplateInputs conversation(const std::string &name)
 {
     auto msg = [](const char *role, const std::string &content) {
-        return ordered_json{{"role", role}, {"content", content}};
+        return ordered_json { { "role", role }, { "content", content } };
     };
     ChatTemplateInputs in;
     if (name == "single_user_gen") {
@@ -58,7 +58,7 @@ jinja::RenderOptions fixedClock()
 {
     jinja::RenderOptions o;
     o.now = [] {
-        std::tm tm{};
+        std::tm tm {};
         tm.tm_year = 2026 - 1900;
         tm.tm_mon = 0;
         tm.tm_mday = 15;
@@ -76,7 +76,7 @@ class TestChatTemplates : public QObject {
     Q_OBJECT
 private:
     void addRows(const QString &label, const QString &templatePath, const QString &expectedPath,
-                 bool fromConfig)
+        bool fromConfig)
     {
         const ordered_json expected = ordered_json::parse(readFile(expectedPath));
         for (const auto &r : expected["results"]) {
@@ -106,11 +106,11 @@ private Q_SLOTS:
             return;
         }
         const QDir dir(test::dataPath("templates"));
-        for (const QString &f : dir.entryList({"*.jinja"}, QDir::Files, QDir::Name)) {
+        for (const QString &f : dir.entryList({ "*.jinja" }, QDir::Files, QDir::Name)) {
             const QString base = f.left(f.size() - 6);
             addRows(base, dir.filePath(f), dir.filePath(base + ".expected.json"), false);
         }
-        for (const char *tok : {"hf-llama3", "hf-qwen2_5"}) {
+        for (const char *tok : { "hf-llama3", "hf-qwen2_5" }) {
             const QString d = test::dataPath(QString("tokenizers/") + tok);
             addRows(tok, d + "/tokenizer_config.json", d + "/chat_template.expected.json", true);
         }
@@ -126,8 +126,8 @@ private Q_SLOTS:
         QFETCH(QString, eos);
         QFETCH(QByteArray, rendered);
         QFETCH(QString, error);
-        const std::string text = fromConfig ? loadChatTemplate(templatePath.toStdString())
-                                            : readFile(templatePath);
+        const std::string text
+            = fromConfig ? loadChatTemplate(templatePath.toStdString()) : readFile(templatePath);
         QVERIFY(!text.empty());
         ChatTemplateInputs in = conversation(conversationName.toStdString());
         in.bosToken = bos.toStdString();
