@@ -63,13 +63,10 @@ std::unique_ptr<BpeModel> BpeModel::fromJson(const nlohmann::json &j, const std:
         if (m->m_unkId < 0)
             throw FormatError(context + ": unk_token '" + unk + "' is not in the vocabulary");
     }
-    m->m_haveAllByteIds = true;
     for (int b = 0; b < 256; ++b) {
         char name[8];
         std::snprintf(name, sizeof name, "<0x%02X>", b);
         m->m_byteIds[std::size_t(b)] = m->idForToken(name);
-        if (m->m_byteIds[std::size_t(b)] < 0)
-            m->m_haveAllByteIds = false;
     }
 
     const auto &merges = j.contains("merges") ? j.at("merges") : nlohmann::json::array();
@@ -153,6 +150,16 @@ void BpeModel::encode(const std::string &piece, std::vector<int32_t> &out) const
     }
 }
 
+bool BpeModel::hasByteTokens(const std::string &piece, std::size_t pos, std::size_t n) const
+{
+    // A character falls back to bytes only when every one of its bytes has a token;
+    // otherwise it becomes unk (vocabularies may hold only some <0xAB> tokens, or none).
+    for (std::size_t k = 0; k < n; ++k)
+        if (m_byteIds[static_cast<unsigned char>(piece[pos + k])] < 0)
+            return false;
+    return true;
+}
+
 void BpeModel::encodeUncached(const std::string &piece, std::vector<int32_t> &out) const
 {
     // Symbols of the word as a doubly linked list over a vector; merged-away ones get id -1.
@@ -182,7 +189,7 @@ void BpeModel::encodeUncached(const std::string &piece, std::vector<int32_t> &ou
         if (id >= 0) {
             push(id);
             lastWasUnk = false;
-        } else if (m_byteFallback && m_haveAllByteIds) {
+        } else if (m_byteFallback && hasByteTokens(piece, i, n)) {
             for (std::size_t k = 0; k < n; ++k)
                 push(m_byteIds[static_cast<unsigned char>(piece[i + k])]);
             lastWasUnk = false;

@@ -33,14 +33,14 @@ public:
 
 private:
     void encodeUncached(const std::string &piece, std::vector<int32_t> &out) const;
+    bool hasByteTokens(const std::string &piece, std::size_t pos, std::size_t n) const;
 
     std::unordered_map<std::string, int32_t> m_vocab;
     std::vector<std::string> m_idToToken;
     std::vector<bool> m_hasToken;
     // (left id << 32 | right id) -> (rank, merged id)
     std::unordered_map<uint64_t, std::pair<int32_t, int32_t>> m_merges;
-    std::array<int32_t, 256> m_byteIds{};
-    bool m_haveAllByteIds = false;
+    std::array<int32_t, 256> m_byteIds{}; // <0xAB> token ids, -1 where missing
     int32_t m_unkId = -1;
     bool m_fuseUnk = false;
     bool m_byteFallback = false;
