@@ -4,7 +4,9 @@
 #include "text/jinjastrings.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdio>
 
 namespace lathe::jinja {
 namespace {
@@ -43,6 +45,26 @@ Value attrPath(const Value &v, const std::string &path)
         pos = dot + 1;
     }
     return cur;
+}
+
+// The text of a Python int()/float() literal: stripped, '_' between digits dropped; empty
+// when it holds characters Python would reject (so "0x1A" is not read as hex).
+std::string pyNumberText(const std::string &text)
+{
+    const std::string s = stripString(text, nullptr, true, true);
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '_' && i > 0 && i + 1 < s.size()
+            && std::isdigit(static_cast<unsigned char>(s[i - 1]))
+            && std::isdigit(static_cast<unsigned char>(s[i + 1])))
+            continue;
+        if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != 'e' && c != 'E'
+            && c != '+' && c != '-')
+            return {};
+        out += c;
+    }
+    return out;
 }
 
 Value sortKey(const Value &v, bool caseSensitive)
@@ -224,7 +246,28 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
             itemSep = sep->items()[0].toString();
             keySep = sep->items()[1].toString();
         }
-        return Value(toJson(input, ind, itemSep, keySep, flag(a, 3, "sort_keys")));
+        std::string text = toJson(input, ind, itemSep, keySep, flag(a, 3, "sort_keys"));
+        if (flag(a, 0, "ensure_ascii")) {
+            // Escape non-ASCII as \uXXXX (UTF-16 surrogate pairs above the BMP), as json.dumps
+            // does.
+            std::string ascii;
+            for (char32_t cp : decodeUtf8(text)) {
+                char b[16];
+                if (cp < 0x80) {
+                    ascii += static_cast<char>(cp);
+                } else if (cp < 0x10000) {
+                    std::snprintf(b, sizeof b, "\\u%04x", static_cast<unsigned>(cp));
+                    ascii += b;
+                } else {
+                    const unsigned v = static_cast<unsigned>(cp) - 0x10000;
+                    std::snprintf(
+                        b, sizeof b, "\\u%04x\\u%04x", 0xd800 + (v >> 10), 0xdc00 + (v & 0x3ff));
+                    ascii += b;
+                }
+            }
+            text = ascii;
+        }
+        return Value(text);
     }
     if (name == "string")
         return Value(input.toString());
@@ -235,7 +278,7 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
             return Value(input.isFloat() ? static_cast<std::int64_t>(std::trunc(input.number()))
                                          : input.integer());
         if (input.isString()) {
-            const std::string s = stripString(input.str(), nullptr, true, true);
+            const std::string s = pyNumberText(input.str());
             try {
                 std::size_t used = 0;
                 const long long v = std::stoll(s, &used, 10);
@@ -256,7 +299,7 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
         if (input.isString()) {
             try {
                 std::size_t used = 0;
-                const std::string s = stripString(input.str(), nullptr, true, true);
+                const std::string s = pyNumberText(input.str());
                 const double f = std::stod(s, &used);
                 if (used == s.size())
                     return Value(f);

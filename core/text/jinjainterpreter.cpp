@@ -2,6 +2,7 @@
 #include "text/jinjainterpreter.h"
 
 #include "text/jinjabuiltins.h"
+#include "text/jinjastrings.h"
 
 #include <cmath>
 #include <map>
@@ -474,6 +475,13 @@ private:
                 return Value(std::pow(x, y));
             }
             fail(e.line, unsupported);
+        }
+        if (op == "%" && l.isString()) {
+            try {
+                return Value(percentFormat(l.str(), r));
+            } catch (const BuiltinError &err) {
+                fail(e.line, err.what());
+            }
         }
         if (op == "+") {
             if (l.isString() && r.isString())

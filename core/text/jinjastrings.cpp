@@ -6,6 +6,9 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
 
 namespace lathe::jinja {
 namespace {
@@ -17,6 +20,10 @@ char32_t toUpper(char32_t c)
 char32_t toLower(char32_t c)
 {
     return static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c)));
+}
+char32_t toTitle(char32_t c)
+{
+    return static_cast<char32_t>(utf8proc_totitle(static_cast<utf8proc_int32_t>(c)));
 }
 bool isCased(char32_t c)
 {
@@ -112,10 +119,14 @@ std::string formatString(const std::string &fmt, const CallArgs &a)
 
 std::string upperString(const std::string &s)
 {
-    auto cps = decodeUtf8(s);
-    for (auto &c : cps)
-        c = toUpper(c);
-    return encodeUtf8(cps);
+    std::string out;
+    for (char32_t c : decodeUtf8(s)) {
+        if (c == U'\u00df') // Python's special casing: sharp s upper-cases to "SS"
+            out += "SS";
+        else
+            appendUtf8(out, toUpper(c));
+    }
+    return out;
 }
 
 std::string lowerString(const std::string &s)
@@ -132,7 +143,7 @@ std::string titleString(const std::string &s)
     bool prevCased = false;
     for (auto &c : cps) {
         const bool cased = isCased(c);
-        c = cased ? (prevCased ? toLower(c) : toUpper(c)) : c;
+        c = cased ? (prevCased ? toLower(c) : toTitle(c)) : c;
         prevCased = cased;
     }
     return encodeUtf8(cps);
@@ -142,7 +153,7 @@ std::string capitalizeString(const std::string &s)
 {
     auto cps = decodeUtf8(s);
     for (std::size_t i = 0; i < cps.size(); ++i)
-        cps[i] = i == 0 ? toUpper(cps[i]) : toLower(cps[i]);
+        cps[i] = i == 0 ? toTitle(cps[i]) : toLower(cps[i]);
     return encodeUtf8(cps);
 }
 
@@ -177,10 +188,8 @@ List splitString(const std::string &s, const Value &sep, std::int64_t maxsplit)
             if (i >= cps.size())
                 break;
             if (maxsplit >= 0 && splits >= maxsplit) {
-                // The rest, with trailing whitespace removed, is the last piece.
-                std::size_t e = cps.size();
-                while (e > i && isPySpace(cps[e - 1]))
-                    --e;
+                // Python keeps the rest as is, trailing whitespace included.
+                const std::size_t e = cps.size();
                 out.push_back(Value(encodeUtf8({ cps.begin() + static_cast<std::ptrdiff_t>(i),
                     cps.begin() + static_cast<std::ptrdiff_t>(e) })));
                 break;
@@ -246,6 +255,82 @@ std::string replaceString(
         ++n;
     }
     out.append(s, pos, std::string::npos);
+    return out;
+}
+
+std::string percentFormat(const std::string &fmt, const Value &args)
+{
+    const bool isTuple = args.isList() && args.isTuple();
+    std::size_t next = 0;
+    auto take = [&]() -> Value {
+        if (!isTuple) {
+            if (next++ > 0)
+                throw BuiltinError("not enough arguments for format string");
+            return args;
+        }
+        if (next >= args.items().size())
+            throw BuiltinError("not enough arguments for format string");
+        return args.items()[next++];
+    };
+    std::string out;
+    for (std::size_t i = 0; i < fmt.size(); ++i) {
+        if (fmt[i] != '%') {
+            out += fmt[i];
+            continue;
+        }
+        std::size_t j = i + 1;
+        Value v;
+        bool haveValue = false;
+        if (j < fmt.size() && fmt[j] == '(') {
+            const std::size_t close = fmt.find(')', j);
+            if (close == std::string::npos || !args.isDict())
+                throw BuiltinError("format requires a mapping");
+            const Value *found = args.entries().find(fmt.substr(j + 1, close - j - 1));
+            if (!found)
+                throw BuiltinError("KeyError in format string");
+            v = *found;
+            haveValue = true;
+            j = close + 1;
+        }
+        std::string spec = "%";
+        while (j < fmt.size() && std::string("-+ 0#").find(fmt[j]) != std::string::npos)
+            spec += fmt[j++];
+        while (
+            j < fmt.size() && (std::isdigit(static_cast<unsigned char>(fmt[j])) || fmt[j] == '.'))
+            spec += fmt[j++];
+        if (j >= fmt.size())
+            throw BuiltinError("incomplete format");
+        const char conv = fmt[j];
+        i = j;
+        if (conv == '%') {
+            out += '%';
+            continue;
+        }
+        if (!haveValue)
+            v = take();
+        char buf[512];
+        if (conv == 's' || conv == 'r' || conv == 'a') {
+            const std::string text = conv == 's' ? v.toString() : v.repr();
+            std::snprintf(buf, sizeof buf, (spec + "s").c_str(), text.c_str());
+        } else if (conv == 'd' || conv == 'i' || conv == 'x' || conv == 'X' || conv == 'o') {
+            if (!v.isNumber())
+                throw BuiltinError("%" + std::string(1, conv)
+                    + " format: a number is required, not " + v.typeName());
+            const auto n
+                = static_cast<long long>(v.isFloat() ? std::trunc(v.number()) : v.integer());
+            std::snprintf(buf, sizeof buf, (spec + "ll" + (conv == 'i' ? 'd' : conv)).c_str(), n);
+        } else if (conv == 'f' || conv == 'F' || conv == 'e' || conv == 'E' || conv == 'g'
+            || conv == 'G') {
+            if (!v.isNumber())
+                throw BuiltinError("must be real number, not " + v.typeName());
+            std::snprintf(buf, sizeof buf, (spec + conv).c_str(), v.number());
+        } else {
+            throw BuiltinError(std::string("unsupported format character '") + conv + "'");
+        }
+        out += buf;
+    }
+    if (isTuple && next < args.items().size())
+        throw BuiltinError("not all arguments converted during string formatting");
     return out;
 }
 

@@ -19,6 +19,9 @@ List splitString(const std::string &s, const Value &sep, std::int64_t maxsplit);
 std::string replaceString(
     const std::string &s, const std::string &old, const std::string &with, std::int64_t count);
 
+// Python's printf-style `fmt % args` (%s %r %d %i %f %x %%, flags, width, precision).
+std::string percentFormat(const std::string &fmt, const Value &args);
+
 // s.<name>(args) for the str methods templates use.
 Value callStringMethod(const std::string &s, const std::string &name, CallArgs &args);
 

@@ -163,7 +163,7 @@ std::string Value::repr() const
 {
     switch (m_kind) {
     case Kind::Undefined:
-        return "";
+        return "Undefined";
     case Kind::None:
         return "None";
     case Kind::Bool:
