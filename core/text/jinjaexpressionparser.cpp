@@ -93,7 +93,10 @@ ExprPtr ExpressionParser::parseNot()
     if (isName("not")) {
         auto e = make(Expr::Kind::Not, cur().line);
         next();
+        if (++m_depth > kMaxNesting)
+            fail("expression nested too deeply");
         e->children.push_back(parseNot());
+        --m_depth;
         return e;
     }
     return parseCompare();

@@ -271,6 +271,16 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
     }
     if (name == "string")
         return Value(input.toString());
+    if (name == "format") {
+        // "%s, %s"|format(a, b) is Python's printf-style formatting.
+        if (!a.keyword.empty()) {
+            Value named = Value::dict();
+            for (const auto &[k, v] : a.keyword)
+                named.entries().set(Value(k), v);
+            return Value(percentFormat(input.toString(), named));
+        }
+        return Value(percentFormat(input.toString(), Value::list(p, true)));
+    }
     if (name == "int") {
         const Value *d = arg(a, 0, "default");
         const Value dflt = d ? *d : Value(0);

@@ -326,6 +326,22 @@ private:
 
     Value eval(const Expr &e, const ScopePtr &scope)
     {
+        // Operator chains are parsed iteratively, so bound the evaluation depth here.
+        if (m_evalDepth >= kMaxEvalDepth)
+            fail(e.line, "expression nested too deeply");
+        ++m_evalDepth;
+        try {
+            Value v = evalNode(e, scope);
+            --m_evalDepth;
+            return v;
+        } catch (...) {
+            --m_evalDepth;
+            throw;
+        }
+    }
+
+    Value evalNode(const Expr &e, const ScopePtr &scope)
+    {
         switch (e.kind) {
         case Expr::Kind::Literal:
             return e.literal;
@@ -567,8 +583,10 @@ private:
     }
 
     const RenderOptions &m_opt;
+    static constexpr int kMaxEvalDepth = 400;
     std::int64_t m_steps = 0;
     int m_depth = 0;
+    int m_evalDepth = 0;
 };
 
 } // namespace

@@ -244,6 +244,21 @@ private:
 
 } // namespace
 
+Expr::~Expr()
+{
+    std::vector<ExprPtr> pending;
+    for (auto &c : children)
+        if (c)
+            pending.push_back(std::move(c));
+    while (!pending.empty()) {
+        ExprPtr e = std::move(pending.back());
+        pending.pop_back();
+        for (auto &c : e->children)
+            if (c)
+                pending.push_back(std::move(c));
+    }
+}
+
 Body parseTemplate(const std::string &source)
 {
     return Parser(tokenizeTemplate(source)).parseAll();

@@ -44,6 +44,12 @@ struct Expr {
     std::vector<std::string> argNames; // Call/Filter/Test: per argument, "" when positional
     std::vector<std::string> ops; // Compare: operators between children
     bool negated = false; // Test: "is not"
+
+    Expr() = default;
+    Expr(const Expr &) = delete;
+    Expr &operator=(const Expr &) = delete;
+    // Iterative, so that very long operator chains (a + a + ... + a) cannot overflow the stack.
+    ~Expr();
 };
 
 struct Stmt;

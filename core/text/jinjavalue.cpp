@@ -161,6 +161,14 @@ std::string Value::toString() const
 
 std::string Value::repr() const
 {
+    return repr(0);
+}
+
+std::string Value::repr(int depth) const
+{
+    // A namespace can hold itself; printing it must fail instead of recursing forever.
+    if (depth > 100)
+        throw TemplateError("value nested too deeply to print");
     switch (m_kind) {
     case Kind::Undefined:
         return "Undefined";
@@ -179,7 +187,7 @@ std::string Value::repr() const
         for (std::size_t i = 0; i < m_list->size(); ++i) {
             if (i)
                 out += ", ";
-            out += (*m_list)[i].repr();
+            out += (*m_list)[i].repr(depth + 1);
         }
         if (m_flag && m_list->size() == 1)
             out += ",";
@@ -192,7 +200,7 @@ std::string Value::repr() const
             if (!first)
                 out += ", ";
             first = false;
-            out += k.repr() + ": " + v.repr();
+            out += k.repr(depth + 1) + ": " + v.repr(depth + 1);
         }
         return out + (m_flag ? "}>" : "}");
     }
@@ -245,6 +253,10 @@ bool Value::operator==(const Value &o) const
     case Kind::List:
         return *m_list == *o.m_list;
     case Kind::Dict: {
+        if (m_dict == o.m_dict)
+            return true;
+        if (m_flag || o.m_flag) // namespaces compare by identity, as in Python
+            return false;
         if (m_dict->entries.size() != o.m_dict->entries.size())
             return false;
         for (const auto &[k, v] : m_dict->entries) {

@@ -108,6 +108,7 @@ public:
     bool truthy() const;
     std::string toString() const; // Python str()
     std::string repr() const; // Python repr()
+    std::string repr(int depth) const;
     std::string typeName() const; // Python type name, as in "'dict object' has no attribute"
     bool operator==(const Value &other) const;
 

@@ -647,8 +647,31 @@ private Q_SLOTS:
         const std::string deep = std::string(5000, '(') + "1" + std::string(5000, ')');
         const std::string e = errorOf("{{ " + deep + " }}");
         QVERIFY2(contains(e, "nested too deeply"), e.c_str());
+        std::string chain = "1";
+        for (int i = 0; i < 100000; ++i)
+            chain += " + 1";
+        const std::string longChain = errorOf("{{ " + chain + " }}");
+        QVERIFY2(contains(longChain, "nested too deeply"), longChain.c_str());
+        std::string nots;
+        for (int i = 0; i < 100000; ++i)
+            nots += "not ";
+        QVERIFY(contains(errorOf("{{ " + nots + "1 }}"), "nested too deeply"));
+        QVERIFY(contains(errorOf("{% set ns = namespace() %}{% set ns.me = ns %}{{ ns }}"),
+            "nested too deeply"));
+        QCOMPARE(render("{% set ns = namespace() %}{% set ns.me = ns %}{{ ns == ns.me }}"),
+            std::string("True"));
         const std::string open = errorOf("{{ (((( }}");
         QVERIFY2(contains(open, "unterminated"), open.c_str());
+    }
+
+    void formatFilterAndPercentOperator()
+    {
+        QCOMPARE(render("{{ '%s is %d years'|format('Ann', 7) }}"), std::string("Ann is 7 years"));
+        QCOMPARE(render("{{ '%(a)s-%(b)s'|format(a=1, b='x') }}"), std::string("1-x"));
+        QCOMPARE(render("{{ '%05.1f|%-4s|%x|%%' % (3.14159, 'ab', 255) }}"),
+            std::string("003.1|ab  |ff|%"));
+        QCOMPARE(render("{{ '%r' % 'q' }}"), std::string("'q'"));
+        QVERIFY(contains(errorOf("{{ '%s %s' % ('a',) }}"), "not enough arguments"));
     }
 
     void noPartialOutputOnError()
