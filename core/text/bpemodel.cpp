@@ -63,6 +63,12 @@ std::unique_ptr<BpeModel> BpeModel::fromJson(const nlohmann::json &j, const std:
         if (m->m_unkId < 0)
             throw FormatError(context + ": unk_token '" + unk + "' is not in the vocabulary");
     }
+    // Single ASCII characters are looked up once here instead of hashed per occurrence.
+    for (int c = 0; c < 128; ++c) {
+        const bool usable = m->m_prefix.empty() && m->m_suffix.empty();
+        const int32_t id = m->idForToken(std::string(1, char(c)));
+        m->m_asciiIds[std::size_t(c)] = (usable && id >= 0) ? id : kNotCached;
+    }
     for (int b = 0; b < 256; ++b) {
         char name[8];
         std::snprintf(name, sizeof name, "<0x%02X>", b);
@@ -185,7 +191,10 @@ void BpeModel::encodeUncached(const std::string &piece, std::vector<int32_t> &ou
         buf.append(piece, i, n);
         if (last)
             buf += m_suffix;
-        const int32_t id = idForToken(buf);
+        const auto c0 = static_cast<unsigned char>(piece[i]);
+        const int32_t id = (n == 1 && c0 < 0x80 && m_asciiIds[c0] != kNotCached)
+                               ? m_asciiIds[c0]
+                               : idForToken(buf);
         if (id >= 0) {
             push(id);
             lastWasUnk = false;
@@ -205,48 +214,54 @@ void BpeModel::encodeUncached(const std::string &piece, std::vector<int32_t> &ou
         return;
     syms.back().next = -1;
 
-    struct Candidate {
-        int32_t rank;
-        int32_t pos;
-        int32_t left;
-        int32_t right;
-        int32_t merged;
-        bool operator>(const Candidate &o) const
-        {
-            return rank != o.rank ? rank > o.rank : pos > o.pos;
-        }
-    };
-    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> queue;
-    auto consider = [&](int32_t pos) {
-        if (pos < 0)
-            return;
+    // Queue entries are (rank << 32 | position): small and cheap to compare, which matters for
+    // SentencePiece-style models that run BPE over whole lines. Ranks are unique per pair, so an
+    // entry is current exactly when the pair now at its position still has its rank.
+    auto lookup = [&](int32_t pos) -> const std::pair<int32_t, int32_t> * {
         const int32_t nxt = syms[std::size_t(pos)].next;
         if (nxt < 0)
-            return;
+            return nullptr;
         const uint64_t key = (uint64_t(uint32_t(syms[std::size_t(pos)].id)) << 32)
                              | uint32_t(syms[std::size_t(nxt)].id);
         const auto it = m_merges.find(key);
-        if (it != m_merges.end())
-            queue.push({it->second.first, pos, syms[std::size_t(pos)].id,
-                        syms[std::size_t(nxt)].id, it->second.second});
+        return it == m_merges.end() ? nullptr : &it->second;
     };
+    auto entry = [](int32_t rank, int32_t pos) {
+        return (uint64_t(uint32_t(rank)) << 32) | uint32_t(pos);
+    };
+    std::vector<uint64_t> initial;
+    initial.reserve(syms.size());
     for (int32_t i = 0; i + 1 < int32_t(syms.size()); ++i)
-        consider(i);
+        if (const auto *m = lookup(i))
+            initial.push_back(entry(m->first, i));
+    // Built in one go (make_heap is linear), then used as a min-heap.
+    std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<uint64_t>> queue(
+        std::greater<uint64_t>(), std::move(initial));
+    auto consider = [&](int32_t pos) {
+        if (pos < 0 || syms[std::size_t(pos)].id < 0)
+            return;
+        if (const auto *m = lookup(pos))
+            queue.push(entry(m->first, pos));
+    };
     while (!queue.empty()) {
-        const Candidate c = queue.top();
+        const uint64_t top = queue.top();
         queue.pop();
-        Symbol &l = syms[std::size_t(c.pos)];
-        // Stale entries: one side was merged since this candidate was queued.
-        if (l.id != c.left || l.next < 0 || syms[std::size_t(l.next)].id != c.right)
-            continue;
+        const auto rank = int32_t(top >> 32);
+        const auto pos = int32_t(top & 0xFFFFFFFFu);
+        Symbol &l = syms[std::size_t(pos)];
+        if (l.id < 0)
+            continue; // merged into its left neighbour since
+        const auto *m = lookup(pos);
+        if (!m || m->first != rank)
+            continue; // a neighbour changed since this entry was queued
         Symbol &r = syms[std::size_t(l.next)];
-        l.id = c.merged;
+        l.id = m->second;
         l.next = r.next;
         if (r.next >= 0)
-            syms[std::size_t(r.next)].prev = c.pos;
+            syms[std::size_t(r.next)].prev = pos;
         r.id = -1;
         consider(l.prev);
-        consider(c.pos);
+        consider(pos);
     }
     for (int32_t i = 0; i >= 0; i = syms[std::size_t(i)].next)
         out.push_back(syms[std::size_t(i)].id);

@@ -40,6 +40,8 @@ private:
     std::vector<bool> m_hasToken;
     // (left id << 32 | right id) -> (rank, merged id)
     std::unordered_map<uint64_t, std::pair<int32_t, int32_t>> m_merges;
+    static constexpr int32_t kNotCached = -2;
+    std::array<int32_t, 128> m_asciiIds{}; // id of each one-byte token, or kNotCached
     std::array<int32_t, 256> m_byteIds{}; // <0xAB> token ids, -1 where missing
     int32_t m_unkId = -1;
     bool m_fuseUnk = false;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 namespace lathe {
@@ -23,8 +24,22 @@ enum class Behavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Con
 void splitByMatches(const std::string &text, const std::vector<Span> &matches, Behavior behavior,
                     bool invert, std::vector<std::string> &out)
 {
+    if (behavior == Behavior::Isolated) {
+        // The common case (GPT-2 / Llama 3 / Qwen regexes): every match and gap is a piece.
+        std::size_t prev = 0;
+        for (const auto &m : matches) {
+            if (m.first > prev)
+                out.emplace_back(text, prev, m.first - prev);
+            out.emplace_back(text, m.first, m.second - m.first);
+            prev = m.second;
+        }
+        if (prev < text.size())
+            out.emplace_back(text, prev, text.size() - prev);
+        return;
+    }
     // Every byte of the text in order, each part flagged as match or gap.
     std::vector<std::pair<Span, bool>> parts;
+    parts.reserve(matches.size() * 2 + 1);
     std::size_t prev = 0;
     for (const auto &m : matches) {
         if (m.first > prev)
@@ -155,11 +170,14 @@ public:
             else if (!p.empty())
                 split.push_back(std::move(p));
         }
+        std::array<const std::string *, 256> table;
+        for (int b = 0; b < 256; ++b)
+            table[std::size_t(b)] = &utf8::byteToUnicode(static_cast<unsigned char>(b));
         for (auto &p : split) {
             std::string mapped;
             mapped.reserve(p.size() * 2);
             for (unsigned char c : p)
-                mapped += utf8::byteToUnicode(c);
+                mapped += *table[c];
             p = std::move(mapped);
         }
         pieces = std::move(split);
