@@ -6,5 +6,7 @@ set -e
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 BUILD_DIR=${LATHE_BUILD_DIR:-build}
+# Lets ccache reuse objects between clones of the repository in different folders.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(pwd)}"
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
 cmake --build "$BUILD_DIR" -j"$(nproc)"
