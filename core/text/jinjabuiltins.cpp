@@ -250,10 +250,29 @@ bool hasTest(const std::string &name)
     static const char *names[] = { "defined", "undefined", "none", "string", "number", "integer",
         "float", "mapping", "iterable", "sequence", "boolean", "true", "false", "even", "odd",
         "divisibleby", "equalto", "eq", "==", "ne", "!=", "lt", "<", "le", "<=", "gt", ">", "ge",
-        ">=", "in", "callable", "lower", "upper", "sameas", "escaped" };
+        ">=", "in", "callable", "lower", "upper", "sameas", "lessthan", "greaterthan", "escaped" };
     return std::find_if(std::begin(names), std::end(names), [&](const char *n) {
         return name == n;
     }) != std::end(names);
+}
+
+bool isJinjaFilter(const std::string &name)
+{
+    static const char *names[] = { "abs", "attr", "batch", "capitalize", "center", "count", "d",
+        "default", "dictsort", "e", "escape", "filesizeformat", "first", "float", "forceescape",
+        "format", "groupby", "indent", "int", "items", "join", "last", "length", "list", "lower",
+        "map", "max", "min", "pprint", "random", "reject", "rejectattr", "replace", "reverse",
+        "round", "safe", "select", "selectattr", "slice", "sort", "string", "striptags", "sum",
+        "title", "tojson", "trim", "truncate", "unique", "upper", "urlencode", "urlize",
+        "wordcount", "wordwrap", "xmlattr" };
+    return std::find_if(std::begin(names), std::end(names), [&](const char *n) {
+        return name == n;
+    }) != std::end(names);
+}
+
+bool isJinjaTest(const std::string &name)
+{
+    return hasTest(name) || name == "filter" || name == "test";
 }
 
 bool applyTest(const std::string &name, const Value &v, CallArgs &a)
@@ -327,11 +346,11 @@ bool applyTest(const std::string &name, const Value &v, CallArgs &a)
         return false;
     }
     const int c = compareValues(v, need());
-    if (name == "lt" || name == "<")
+    if (name == "lt" || name == "<" || name == "lessthan")
         return c < 0;
     if (name == "le" || name == "<=")
         return c <= 0;
-    if (name == "gt" || name == ">")
+    if (name == "gt" || name == ">" || name == "greaterthan")
         return c > 0;
     if (name == "ge" || name == ">=")
         return c >= 0;

@@ -26,6 +26,9 @@ List iterate(const Value &v);
 Value applyFilter(const std::string &name, const Value &input, CallArgs &args);
 bool applyTest(const std::string &name, const Value &v, CallArgs &args);
 bool hasTest(const std::string &name);
+// Names Jinja2 knows as filters / tests (some of the filters are not implemented here).
+bool isJinjaFilter(const std::string &name);
+bool isJinjaTest(const std::string &name);
 Value makeGlobals(const RenderOptions &options);
 
 // json.dumps(v, ensure_ascii=False, indent=indent, separators=..., sort_keys=...)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "text/jinjaexpressionparser.h"
 
+#include "text/jinjabuiltins.h"
+
 namespace lathe::jinja {
 
 using TT = Token::Type;
@@ -42,6 +44,7 @@ ExprPtr ExpressionParser::parseExpression(bool withCond)
             auto c = make(Expr::Kind::Cond, cur().line);
             next();
             c->children.push_back(std::move(e));
+            ++m_soft; // Jinja2 checks filters of a conditional expression only when used
             c->children.push_back(parseOr());
             if (isName("else")) {
                 next();
@@ -49,6 +52,7 @@ ExprPtr ExpressionParser::parseExpression(bool withCond)
             } else {
                 c->children.push_back(nullptr);
             }
+            --m_soft;
             e = std::move(c);
         }
     }
@@ -393,6 +397,9 @@ ExprPtr ExpressionParser::parseOneFilter(ExprPtr input)
         next();
         f->name += "." + expectName();
     }
+    // Jinja2 rejects unknown filters when compiling, except inside {% if %} blocks.
+    if (m_soft == 0 && !isJinjaFilter(f->name))
+        fail("No filter named '" + f->name + "'.");
     f->children.push_back(std::move(input));
     if (isOp("("))
         parseArgs(*f);
@@ -413,6 +420,8 @@ ExprPtr ExpressionParser::parseFilterExpr(ExprPtr e)
                 next();
             }
             t->name = expectName();
+            if (m_soft == 0 && !isJinjaTest(t->name))
+                fail("No test named '" + t->name + "'.");
             t->children.push_back(std::move(e));
             if (isOp("(")) {
                 parseArgs(*t);

@@ -81,6 +81,7 @@ protected:
     std::vector<Token> m_tok;
     std::size_t m_pos = 0;
     int m_depth = 0;
+    int m_soft = 0; // inside {% if %}: unknown filters and tests fail only when used
 
 private:
     ExprPtr make(Expr::Kind k, int line);

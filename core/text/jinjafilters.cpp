@@ -492,6 +492,8 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
         }
         return best;
     }
+    if (isJinjaFilter(name))
+        throw BuiltinError("the '" + name + "' filter is not supported");
     throw BuiltinError("No filter named '" + name + "'.");
 }
 

@@ -74,6 +74,17 @@ private:
         }
     }
 
+    // Loop and macro bodies are new frames in Jinja2, where unknown filters fail again at
+    // compile time even inside an {% if %}.
+    Body parseFrame(const std::set<std::string> &ends, std::string &endTag)
+    {
+        const int soft = m_soft;
+        m_soft = 0;
+        Body body = parseBody(ends, endTag);
+        m_soft = soft;
+        return body;
+    }
+
     StmtPtr parseStatement()
     {
         if (++m_depth > kMaxNesting)
@@ -114,6 +125,13 @@ private:
     }
 
     void parseIf(Stmt &s)
+    {
+        ++m_soft;
+        parseIfBody(s);
+        --m_soft;
+    }
+
+    void parseIfBody(Stmt &s)
     {
         s.kind = Stmt::Kind::If;
         s.exprs.push_back(parseTuple(true));
@@ -172,10 +190,10 @@ private:
             fail("recursive for loops are not supported");
         expectBlockEnd();
         std::string end;
-        s.bodies.push_back(parseBody({ "else", "endfor" }, end));
+        s.bodies.push_back(parseFrame({ "else", "endfor" }, end));
         if (end == "else") {
             expectBlockEnd();
-            s.bodies.push_back(parseBody({ "endfor" }, end));
+            s.bodies.push_back(parseFrame({ "endfor" }, end));
         } else {
             s.bodies.emplace_back();
         }
@@ -235,7 +253,7 @@ private:
         next();
         expectBlockEnd();
         std::string end;
-        s.bodies.push_back(parseBody({ "endmacro" }, end));
+        s.bodies.push_back(parseFrame({ "endmacro" }, end));
         if (cur().type == TT::Name)
             next(); // {% endmacro name %}
         expectBlockEnd();

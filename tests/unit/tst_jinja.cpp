@@ -118,6 +118,17 @@ private Q_SLOTS:
         QVERIFY(contains(errorOf("{{ x"), "unterminated"));
         QVERIFY(contains(errorOf("{# never closed"), "comment"));
         QVERIFY(contains(errorOf("{{ 'a'|nosuchfilter }}"), "nosuchfilter"));
+        // As in Jinja2: unknown filters and tests fail when parsing, except inside {% if %}
+        // where they only fail when used.
+        QVERIFY(contains(errorOf("{% for x in [] %}{{ x|nosuch }}{% endfor %}"), "line 1"));
+        QVERIFY(contains(errorOf("{{ 1 is nosuchtest }}"), "No test named 'nosuchtest'"));
+        QCOMPARE(render("{% if false %}{{ x|nosuch }}{% endif %}ok"), std::string("ok"));
+        QVERIFY(contains(
+            errorOf("{% if false %}{% for x in [] %}{{ x|nosuch }}{% endfor %}{% endif %}"),
+            "No filter named 'nosuch'"));
+        QCOMPARE(render("{{ 1 if true else x|nosuch }}"), std::string("1"));
+        QVERIFY(contains(errorOf("{% if true %}{{ 'x'|nosuch }}{% endif %}"), "nosuch"));
+        QVERIFY(contains(errorOf("{{ 'x'|wordwrap }}"), "not supported"));
         QVERIFY(contains(errorOf("{% endfor %}"), "endfor"));
     }
 
