@@ -24,6 +24,9 @@ enum class Behavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Con
 void splitByMatches(const std::string &text, const std::vector<Span> &matches, Behavior behavior,
                     bool invert, std::vector<std::string> &out)
 {
+    const std::size_t needed = out.size() + 2 * matches.size() + 1;
+    if (needed > out.capacity()) // grow geometrically: this runs once per incoming piece
+        out.reserve(std::max(needed, 2 * out.capacity()));
     if (behavior == Behavior::Isolated) {
         // The common case (GPT-2 / Llama 3 / Qwen regexes): every match and gap is a piece.
         std::size_t prev = 0;
