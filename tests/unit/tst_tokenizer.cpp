@@ -232,6 +232,43 @@ private Q_SLOTS:
                  (Ids{tok->idForToken("\xE2\x96\x81h"), 0, 0}));
     }
 
+    void subwordPrefixAndSuffix()
+    {
+        json j;
+        j["pre_tokenizer"] = {{"type", "WhitespaceSplit"}};
+        j["model"] = {{"type", "BPE"},
+                      {"vocab", {{"[UNK]", 0}, {"a", 1}, {"##b", 2}, {"##c", 3}, {"ab", 4},
+                                 {"abc", 5}}},
+                      {"merges", {"a ##b", "ab ##c"}},
+                      {"unk_token", "[UNK]"},
+                      {"continuing_subword_prefix", "##"}};
+        auto tok = load(j);
+        QCOMPARE(tok->encode("abc ab c", false), (Ids{5, 4, 0}));
+        // Without a decoder tokens are joined by spaces, as the tokenizers library does.
+        QCOMPARE(tok->decode(Ids{4, 3}), std::string("ab ##c"));
+
+        j["model"]["continuing_subword_prefix"] = nullptr;
+        j["model"]["end_of_word_suffix"] = "</w>";
+        j["model"]["vocab"] = {{"[UNK]", 0}, {"a", 1}, {"b</w>", 2}, {"ab</w>", 3}};
+        j["model"]["merges"] = json::array({json::array({"a", "b</w>"})});
+        auto suffixed = load(j);
+        QCOMPARE(suffixed->encode("ab ab", false), (Ids{3, 3}));
+    }
+
+    void roBERTaPostProcessor()
+    {
+        auto j = byteLevelTokenizer({}, true);
+        j["added_tokens"] = json::array({{{"id", 900}, {"content", "<s>"}, {"special", true}},
+                                         {{"id", 901}, {"content", "</s>"}, {"special", true}}});
+        j["post_processor"] = {{"type", "RobertaProcessing"},
+                               {"sep", {"</s>", 901}},
+                               {"cls", {"<s>", 900}}};
+        auto tok = load(j, json{{"bos_token", {{"content", "<s>"}}}, {"eos_token", "</s>"}});
+        QCOMPARE(tok->encode("a", true), (Ids{900, 'a', 901}));
+        QVERIFY(tok->addsBos());
+        QCOMPARE(tok->eosId(), 901);
+    }
+
     void splitBehaviours()
     {
         auto split = [](const char *behavior, bool invert = false) {
