@@ -48,6 +48,18 @@ std::string chatTemplateFromConfig(const nlohmann::ordered_json &config, const s
     throw FormatError("\"chat_template\" must be a string or a list of {name, template}");
 }
 
+std::string tokenizerConfigToken(const nlohmann::ordered_json &config, const std::string &key)
+{
+    if (!config.is_object() || !config.contains(key))
+        return {};
+    const auto &t = config[key];
+    if (t.is_string())
+        return t.get<std::string>();
+    if (t.is_object() && t.contains("content") && t["content"].is_string())
+        return t["content"].get<std::string>();
+    return {};
+}
+
 std::string loadChatTemplate(const std::string &path, const std::string &name)
 {
     std::ifstream in(path, std::ios::binary);

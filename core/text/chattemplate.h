@@ -16,6 +16,7 @@ namespace lathe {
 
 struct ChatTemplateInputs {
     // ordered_json keeps key order as written, as Python dicts do (it shows in tojson output).
+    // A plain nlohmann::json converts implicitly, with its keys sorted.
     nlohmann::ordered_json messages = nlohmann::ordered_json::array();
     bool addGenerationPrompt = false;
     std::string bosToken;
@@ -33,5 +34,8 @@ std::string loadChatTemplate(
     const std::string &tokenizerConfigPath, const std::string &name = "default");
 std::string chatTemplateFromConfig(
     const nlohmann::ordered_json &config, const std::string &name = "default");
+// A special token of a tokenizer_config.json ("bos_token", "eos_token"): a string or an
+// AddedToken object {"content": ...}; empty when absent or null.
+std::string tokenizerConfigToken(const nlohmann::ordered_json &config, const std::string &key);
 
 } // namespace lathe

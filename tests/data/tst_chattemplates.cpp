@@ -163,6 +163,13 @@ private Q_SLOTS:
         QCOMPARE(chatTemplateFromConfig(cfg, "tool_use"), std::string("T"));
         QVERIFY_THROWS_EXCEPTION(FormatError, chatTemplateFromConfig(cfg, "rag"));
         QVERIFY_THROWS_EXCEPTION(FormatError, chatTemplateFromConfig(ordered_json::object()));
+        const ordered_json tokens = ordered_json::parse(
+            R"({"bos_token": "<s>", "eos_token": {"content": "</s>", "lstrip": false},
+                "pad_token": null})");
+        QCOMPARE(tokenizerConfigToken(tokens, "bos_token"), std::string("<s>"));
+        QCOMPARE(tokenizerConfigToken(tokens, "eos_token"), std::string("</s>"));
+        QCOMPARE(tokenizerConfigToken(tokens, "pad_token"), std::string());
+        QCOMPARE(tokenizerConfigToken(tokens, "unk_token"), std::string());
     }
 };
 
