@@ -15,10 +15,10 @@ bool isWordChar(char32_t cp)
 {
     if (cp < 0x80)
         return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')
-               || cp == '_';
+            || cp == '_';
     const auto cat = utf8proc_category(utf8proc_int32_t(cp));
     return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO)
-           || (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
+        || (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO);
 }
 
 bool isSpaceChar(char32_t cp)
@@ -27,7 +27,7 @@ bool isSpaceChar(char32_t cp)
         return true;
     const auto cat = utf8proc_category(utf8proc_int32_t(cp));
     return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL
-           || cat == UTF8PROC_CATEGORY_ZP;
+        || cat == UTF8PROC_CATEGORY_ZP;
 }
 
 // Start of the character that ends at `end` (exclusive).
@@ -55,9 +55,8 @@ void AddedTokens::add(const AddedToken &token, const std::string &normalizedCont
         return;
     auto &bucket = m.byFirstByte[static_cast<unsigned char>(pattern[0])];
     bucket.emplace_back(pattern, index);
-    std::stable_sort(bucket.begin(), bucket.end(), [](const auto &a, const auto &b) {
-        return a.first.size() > b.first.size();
-    });
+    std::stable_sort(bucket.begin(), bucket.end(),
+        [](const auto &a, const auto &b) { return a.first.size() > b.first.size(); });
     m.empty = false;
 }
 
@@ -67,7 +66,7 @@ std::vector<TextSegment> AddedTokens::split(const std::string &text, bool normal
     std::vector<TextSegment> out;
     if (m.empty) {
         if (!text.empty())
-            out.push_back({text, -1, 0});
+            out.push_back({ text, -1, 0 });
         return out;
     }
     std::size_t textStart = 0; // start of the pending text segment
@@ -87,8 +86,8 @@ std::vector<TextSegment> AddedTokens::split(const std::string &text, bool normal
         const AddedToken &tok = m_tokens[hit->second];
         std::size_t begin = i, end = i + hit->first.size();
         if (tok.singleWord) {
-            const bool leftOk = begin == 0
-                                || !isWordChar(utf8::decodeAt(text, previousCharStart(text, begin)));
+            const bool leftOk
+                = begin == 0 || !isWordChar(utf8::decodeAt(text, previousCharStart(text, begin)));
             const bool rightOk = end >= text.size() || !isWordChar(utf8::decodeAt(text, end));
             if (!leftOk || !rightOk) {
                 i = end; // the matched text stays ordinary text
@@ -108,13 +107,13 @@ std::vector<TextSegment> AddedTokens::split(const std::string &text, bool normal
                 end += utf8::charLength(text, end);
         }
         if (begin > textStart)
-            out.push_back({text.substr(textStart, begin - textStart), -1, textStart});
-        out.push_back({std::string(), tok.id, begin});
+            out.push_back({ text.substr(textStart, begin - textStart), -1, textStart });
+        out.push_back({ std::string(), tok.id, begin });
         textStart = end;
         i = end;
     }
     if (textStart < text.size())
-        out.push_back({text.substr(textStart), -1, textStart});
+        out.push_back({ text.substr(textStart), -1, textStart });
     return out;
 }
 

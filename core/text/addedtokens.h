@@ -15,18 +15,18 @@ namespace lathe {
 struct AddedToken {
     int32_t id = -1;
     std::string content;
-    bool lstrip = false;     // swallow whitespace on the left
-    bool rstrip = false;     // swallow whitespace on the right
+    bool lstrip = false; // swallow whitespace on the left
+    bool rstrip = false; // swallow whitespace on the right
     bool singleWord = false; // only match as a whole word
     bool normalized = false; // matched in the normalized text instead of the raw text
-    bool special = false;    // dropped by decode(skipSpecialTokens=true)
+    bool special = false; // dropped by decode(skipSpecialTokens=true)
 };
 
 // One piece of the input: text still to be tokenized, or an added token.
 struct TextSegment {
     std::string text;
-    int32_t id = -1;         // added token id, or -1 for text
-    std::size_t offset = 0;  // byte offset in the string that was split
+    int32_t id = -1; // added token id, or -1 for text
+    std::size_t offset = 0; // byte offset in the string that was split
 };
 
 class AddedTokens {

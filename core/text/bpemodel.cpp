@@ -31,8 +31,8 @@ std::unique_ptr<BpeModel> BpeModel::fromJson(const nlohmann::json &j, const std:
 {
     const std::string type = j.value("type", std::string("BPE"));
     if (type != "BPE")
-        throw UnsupportedError(context + ": tokenizer model type '" + type
-                               + "' is not supported (only BPE)");
+        throw UnsupportedError(
+            context + ": tokenizer model type '" + type + "' is not supported (only BPE)");
     if (j.contains("dropout") && !j.at("dropout").is_null() && j.at("dropout").get<double>() > 0)
         throw UnsupportedError(context + ": BPE dropout is not supported");
     auto m = std::unique_ptr<BpeModel>(new BpeModel);
@@ -91,12 +91,12 @@ std::unique_ptr<BpeModel> BpeModel::fromJson(const nlohmann::json &j, const std:
             b = mj[1].get<std::string>();
         } else {
             throw FormatError(context + ": merge #" + std::to_string(rank)
-                              + " is neither \"a b\" nor [\"a\", \"b\"]");
+                + " is neither \"a b\" nor [\"a\", \"b\"]");
         }
         const int32_t ia = m->idForToken(a), ib = m->idForToken(b);
         if (ia < 0 || ib < 0)
             throw FormatError(context + ": merge '" + a + " " + b
-                              + "' uses a token that is not in the vocabulary");
+                + "' uses a token that is not in the vocabulary");
         std::string merged = a;
         if (!m->m_prefix.empty() && b.compare(0, m->m_prefix.size(), m->m_prefix) == 0)
             merged += b.substr(m->m_prefix.size());
@@ -104,9 +104,9 @@ std::unique_ptr<BpeModel> BpeModel::fromJson(const nlohmann::json &j, const std:
             merged += b;
         const int32_t im = m->idForToken(merged);
         if (im < 0)
-            throw FormatError(context + ": the result of merge '" + a + " " + b
-                              + "' is not in the vocabulary");
-        m->m_merges[(uint64_t(uint32_t(ia)) << 32) | uint32_t(ib)] = {rank, im};
+            throw FormatError(
+                context + ": the result of merge '" + a + " " + b + "' is not in the vocabulary");
+        m->m_merges[(uint64_t(uint32_t(ia)) << 32) | uint32_t(ib)] = { rank, im };
         ++rank;
     }
     return m;
@@ -152,7 +152,8 @@ void BpeModel::encode(const std::string &piece, std::vector<int32_t> &out) const
         std::lock_guard<std::mutex> lock(m_cacheMutex);
         if (m_cache.size() >= kMaxCacheEntries)
             m_cache.clear();
-        m_cache.emplace(piece, std::vector<int32_t>(out.begin() + std::ptrdiff_t(start), out.end()));
+        m_cache.emplace(
+            piece, std::vector<int32_t>(out.begin() + std::ptrdiff_t(start), out.end()));
     }
 }
 
@@ -179,7 +180,7 @@ void BpeModel::encodeUncached(const std::string &piece, std::vector<int32_t> &ou
     bool lastWasUnk = false;
     auto push = [&](int32_t id) {
         const auto n = int32_t(syms.size());
-        syms.push_back({id, n - 1, n + 1});
+        syms.push_back({ id, n - 1, n + 1 });
     };
     std::string buf;
     for (std::size_t i = 0; i < piece.size();) {
@@ -192,9 +193,8 @@ void BpeModel::encodeUncached(const std::string &piece, std::vector<int32_t> &ou
         if (last)
             buf += m_suffix;
         const auto c0 = static_cast<unsigned char>(piece[i]);
-        const int32_t id = (n == 1 && c0 < 0x80 && m_asciiIds[c0] != kNotCached)
-                               ? m_asciiIds[c0]
-                               : idForToken(buf);
+        const int32_t id = (n == 1 && c0 < 0x80 && m_asciiIds[c0] != kNotCached) ? m_asciiIds[c0]
+                                                                                 : idForToken(buf);
         if (id >= 0) {
             push(id);
             lastWasUnk = false;
@@ -222,7 +222,7 @@ void BpeModel::encodeUncached(const std::string &piece, std::vector<int32_t> &ou
         if (nxt < 0)
             return nullptr;
         const uint64_t key = (uint64_t(uint32_t(syms[std::size_t(pos)].id)) << 32)
-                             | uint32_t(syms[std::size_t(nxt)].id);
+            | uint32_t(syms[std::size_t(nxt)].id);
         const auto it = m_merges.find(key);
         return it == m_merges.end() ? nullptr : &it->second;
     };

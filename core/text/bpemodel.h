@@ -41,8 +41,8 @@ private:
     // (left id << 32 | right id) -> (rank, merged id)
     std::unordered_map<uint64_t, std::pair<int32_t, int32_t>> m_merges;
     static constexpr int32_t kNotCached = -2;
-    std::array<int32_t, 128> m_asciiIds{}; // id of each one-byte token, or kNotCached
-    std::array<int32_t, 256> m_byteIds{}; // <0xAB> token ids, -1 where missing
+    std::array<int32_t, 128> m_asciiIds {}; // id of each one-byte token, or kNotCached
+    std::array<int32_t, 256> m_byteIds {}; // <0xAB> token ids, -1 where missing
     int32_t m_unkId = -1;
     bool m_fuseUnk = false;
     bool m_byteFallback = false;

@@ -53,7 +53,8 @@ public:
 class MetaspaceDecoder : public Decoder {
 public:
     MetaspaceDecoder(std::string replacement, bool stripFirst)
-        : m_replacement(std::move(replacement)), m_stripFirst(stripFirst)
+        : m_replacement(std::move(replacement))
+        , m_stripFirst(stripFirst)
     {
     }
     void apply(std::vector<std::string> &tokens) const override
@@ -74,13 +75,16 @@ private:
 class ReplaceDecoder : public Decoder {
 public:
     ReplaceDecoder(std::string literal, std::unique_ptr<TextRegex> re, std::string content)
-        : m_literal(std::move(literal)), m_regex(std::move(re)), m_content(std::move(content))
+        : m_literal(std::move(literal))
+        , m_regex(std::move(re))
+        , m_content(std::move(content))
     {
     }
     void apply(std::vector<std::string> &tokens) const override
     {
         for (auto &t : tokens)
-            t = m_regex ? m_regex->replaceAll(t, m_content) : replaceLiteral(t, m_literal, m_content);
+            t = m_regex ? m_regex->replaceAll(t, m_content)
+                        : replaceLiteral(t, m_literal, m_content);
     }
 
 private:
@@ -146,7 +150,9 @@ public:
 class StripDecoder : public Decoder {
 public:
     StripDecoder(std::string content, std::size_t start, std::size_t stop)
-        : m_content(std::move(content)), m_start(start), m_stop(stop)
+        : m_content(std::move(content))
+        , m_start(start)
+        , m_stop(stop)
     {
     }
     void apply(std::vector<std::string> &tokens) const override
@@ -156,12 +162,11 @@ public:
         for (auto &t : tokens) {
             std::size_t b = 0, e = t.size();
             for (std::size_t k = 0; k < m_start && t.compare(b, m_content.size(), m_content) == 0
-                                    && b + m_content.size() <= e;
+                 && b + m_content.size() <= e;
                  ++k)
                 b += m_content.size();
             for (std::size_t k = 0; k < m_stop && e >= b + m_content.size()
-                                    && t.compare(e - m_content.size(), m_content.size(), m_content)
-                                           == 0;
+                 && t.compare(e - m_content.size(), m_content.size(), m_content) == 0;
                  ++k)
                 e -= m_content.size();
             t = t.substr(b, e - b);
@@ -175,7 +180,8 @@ private:
 
 class SequenceDecoder : public Decoder {
 public:
-    explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> parts) : m_parts(std::move(parts))
+    explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> parts)
+        : m_parts(std::move(parts))
     {
     }
     void apply(std::vector<std::string> &tokens) const override
@@ -223,13 +229,12 @@ std::unique_ptr<Decoder> Decoder::fromJson(const nlohmann::json &j, const std::s
         const auto &pat = j.at("pattern");
         const std::string content = j.at("content").get<std::string>();
         if (pat.contains("String"))
-            return std::make_unique<ReplaceDecoder>(pat.at("String").get<std::string>(), nullptr,
-                                                    content);
-        if (pat.contains("Regex"))
             return std::make_unique<ReplaceDecoder>(
-                std::string(),
-                std::make_unique<TextRegex>(pat.at("Regex").get<std::string>(),
-                                            context + " (Replace decoder)"),
+                pat.at("String").get<std::string>(), nullptr, content);
+        if (pat.contains("Regex"))
+            return std::make_unique<ReplaceDecoder>(std::string(),
+                std::make_unique<TextRegex>(
+                    pat.at("Regex").get<std::string>(), context + " (Replace decoder)"),
                 content);
         throw FormatError(context + ": Replace decoder pattern is neither String nor Regex");
     }
@@ -239,8 +244,7 @@ std::unique_ptr<Decoder> Decoder::fromJson(const nlohmann::json &j, const std::s
         return std::make_unique<FuseDecoder>();
     if (type == "Strip")
         return std::make_unique<StripDecoder>(j.at("content").get<std::string>(),
-                                              j.value("start", std::size_t(0)),
-                                              j.value("stop", std::size_t(0)));
+            j.value("start", std::size_t(0)), j.value("stop", std::size_t(0)));
     if (type == "Sequence") {
         std::vector<std::unique_ptr<Decoder>> parts;
         for (const auto &d : j.at("decoders"))

@@ -17,7 +17,10 @@ namespace {
 
 class UnicodeNormalizer : public Normalizer {
 public:
-    explicit UnicodeNormalizer(int options) : m_options(options) {}
+    explicit UnicodeNormalizer(int options)
+        : m_options(options)
+    {
+    }
     std::string normalize(const std::string &text) const override
     {
         bool ascii = true;
@@ -30,8 +33,7 @@ public:
             return text;
         utf8proc_uint8_t *out = nullptr;
         const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t *>(text.data()),
-                                    utf8proc_ssize_t(text.size()), &out,
-                                    utf8proc_option_t(m_options));
+            utf8proc_ssize_t(text.size()), &out, utf8proc_option_t(m_options));
         if (n < 0)
             return text;
         std::string s(reinterpret_cast<const char *>(out), std::size_t(n));
@@ -45,7 +47,10 @@ private:
 
 class PrependNormalizer : public Normalizer {
 public:
-    explicit PrependNormalizer(std::string p) : m_prepend(std::move(p)) {}
+    explicit PrependNormalizer(std::string p)
+        : m_prepend(std::move(p))
+    {
+    }
     std::string normalize(const std::string &text) const override
     {
         return text.empty() ? text : m_prepend + text;
@@ -58,7 +63,9 @@ private:
 class ReplaceNormalizer : public Normalizer {
 public:
     ReplaceNormalizer(std::string literal, std::unique_ptr<TextRegex> re, std::string content)
-        : m_literal(std::move(literal)), m_regex(std::move(re)), m_content(std::move(content))
+        : m_literal(std::move(literal))
+        , m_regex(std::move(re))
+        , m_content(std::move(content))
     {
     }
     std::string normalize(const std::string &text) const override
@@ -102,7 +109,11 @@ public:
 
 class StripNormalizer : public Normalizer {
 public:
-    StripNormalizer(bool left, bool right) : m_left(left), m_right(right) {}
+    StripNormalizer(bool left, bool right)
+        : m_left(left)
+        , m_right(right)
+    {
+    }
     std::string normalize(const std::string &text) const override
     {
         // Collect character boundaries so Unicode whitespace is stripped as whole characters.
@@ -135,7 +146,7 @@ private:
             return true;
         const auto cat = utf8proc_category(utf8proc_int32_t(cp));
         return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL
-               || cat == UTF8PROC_CATEGORY_ZP;
+            || cat == UTF8PROC_CATEGORY_ZP;
     }
     bool m_left, m_right;
 };
@@ -160,7 +171,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Normalizer> Normalizer::fromJson(const nlohmann::json &j, const std::string &context)
+std::unique_ptr<Normalizer> Normalizer::fromJson(
+    const nlohmann::json &j, const std::string &context)
 {
     if (j.is_null())
         return nullptr;
@@ -170,26 +182,25 @@ std::unique_ptr<Normalizer> Normalizer::fromJson(const nlohmann::json &j, const 
     if (type == "NFC")
         return std::make_unique<UnicodeNormalizer>(UTF8PROC_STABLE | UTF8PROC_COMPOSE);
     if (type == "NFKC")
-        return std::make_unique<UnicodeNormalizer>(UTF8PROC_STABLE | UTF8PROC_COMPOSE
-                                                   | UTF8PROC_COMPAT);
+        return std::make_unique<UnicodeNormalizer>(
+            UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
     if (type == "NFD")
         return std::make_unique<UnicodeNormalizer>(UTF8PROC_STABLE | UTF8PROC_DECOMPOSE);
     if (type == "NFKD")
-        return std::make_unique<UnicodeNormalizer>(UTF8PROC_STABLE | UTF8PROC_DECOMPOSE
-                                                   | UTF8PROC_COMPAT);
+        return std::make_unique<UnicodeNormalizer>(
+            UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT);
     if (type == "Prepend")
         return std::make_unique<PrependNormalizer>(j.at("prepend").get<std::string>());
     if (type == "Replace") {
         const auto &pat = j.at("pattern");
         const std::string content = j.at("content").get<std::string>();
         if (pat.contains("String"))
-            return std::make_unique<ReplaceNormalizer>(pat.at("String").get<std::string>(),
-                                                       nullptr, content);
-        if (pat.contains("Regex"))
             return std::make_unique<ReplaceNormalizer>(
-                std::string(),
-                std::make_unique<TextRegex>(pat.at("Regex").get<std::string>(),
-                                            context + " (Replace normalizer)"),
+                pat.at("String").get<std::string>(), nullptr, content);
+        if (pat.contains("Regex"))
+            return std::make_unique<ReplaceNormalizer>(std::string(),
+                std::make_unique<TextRegex>(
+                    pat.at("Regex").get<std::string>(), context + " (Replace normalizer)"),
                 content);
         throw FormatError(context + ": Replace normalizer pattern is neither String nor Regex");
     }

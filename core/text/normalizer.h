@@ -17,7 +17,8 @@ public:
 
     // Builds the normalizer described by `j`; null JSON gives nullptr. Unknown types throw
     // UnsupportedError naming the type and `context` (the file).
-    static std::unique_ptr<Normalizer> fromJson(const nlohmann::json &j, const std::string &context);
+    static std::unique_ptr<Normalizer> fromJson(
+        const nlohmann::json &j, const std::string &context);
 };
 
 } // namespace lathe

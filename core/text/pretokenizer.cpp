@@ -22,7 +22,7 @@ enum class Behavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Con
 
 // Splits `text` at `matches` (sorted, non-overlapping) and appends the non-empty parts.
 void splitByMatches(const std::string &text, const std::vector<Span> &matches, Behavior behavior,
-                    bool invert, std::vector<std::string> &out)
+    bool invert, std::vector<std::string> &out)
 {
     const std::size_t needed = out.size() + 2 * matches.size() + 1;
     if (needed > out.capacity()) // grow geometrically: this runs once per incoming piece
@@ -46,12 +46,12 @@ void splitByMatches(const std::string &text, const std::vector<Span> &matches, B
     std::size_t prev = 0;
     for (const auto &m : matches) {
         if (m.first > prev)
-            parts.push_back({{prev, m.first}, invert});
-        parts.push_back({m, !invert});
+            parts.push_back({ { prev, m.first }, invert });
+        parts.push_back({ m, !invert });
         prev = m.second;
     }
     if (prev < text.size())
-        parts.push_back({{prev, text.size()}, invert});
+        parts.push_back({ { prev, text.size() }, invert });
 
     std::vector<Span> spans;
     bool previousMatch = false;
@@ -128,7 +128,10 @@ Behavior parseBehavior(const std::string &name, const std::string &context)
 class SplitPreTokenizer : public PreTokenizer {
 public:
     SplitPreTokenizer(std::unique_ptr<TextRegex> re, std::string literal, Behavior b, bool invert)
-        : m_regex(std::move(re)), m_literal(std::move(literal)), m_behavior(b), m_invert(invert)
+        : m_regex(std::move(re))
+        , m_literal(std::move(literal))
+        , m_behavior(b)
+        , m_invert(invert)
     {
     }
     void apply(std::vector<std::string> &pieces, bool) const override
@@ -149,8 +152,8 @@ private:
     bool m_invert;
 };
 
-constexpr const char *kGpt2Pattern =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+constexpr const char *kGpt2Pattern
+    = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
 // GPT-2 style: optional prefix space, optional GPT-2 regex split, then bytes -> characters.
 class ByteLevelPreTokenizer : public PreTokenizer {
@@ -198,7 +201,9 @@ enum class PrependScheme { Always, First, Never };
 class MetaspacePreTokenizer : public PreTokenizer {
 public:
     MetaspacePreTokenizer(std::string replacement, PrependScheme scheme, bool split)
-        : m_replacement(std::move(replacement)), m_scheme(scheme), m_split(split)
+        : m_replacement(std::move(replacement))
+        , m_scheme(scheme)
+        , m_split(split)
     {
     }
     void apply(std::vector<std::string> &pieces, bool firstSegment) const override
@@ -221,8 +226,8 @@ public:
                     || (m_scheme == PrependScheme::First && firstSegment && i == 0)))
                 s.insert(0, m_replacement);
             if (m_split)
-                splitByMatches(s, findLiteral(s, m_replacement), Behavior::MergedWithNext, false,
-                               out);
+                splitByMatches(
+                    s, findLiteral(s, m_replacement), Behavior::MergedWithNext, false, out);
             else
                 out.push_back(std::move(s));
         }
@@ -239,7 +244,9 @@ private:
 class RegexSplitter : public PreTokenizer {
 public:
     RegexSplitter(const char *pattern, Behavior b, bool invert, const std::string &context)
-        : m_regex(pattern, context), m_behavior(b), m_invert(invert)
+        : m_regex(pattern, context)
+        , m_behavior(b)
+        , m_invert(invert)
     {
     }
     void apply(std::vector<std::string> &pieces, bool) const override
@@ -274,8 +281,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<PreTokenizer> PreTokenizer::fromJson(const nlohmann::json &j,
-                                                     const std::string &context)
+std::unique_ptr<PreTokenizer> PreTokenizer::fromJson(
+    const nlohmann::json &j, const std::string &context)
 {
     if (j.is_null())
         return nullptr;
@@ -283,20 +290,20 @@ std::unique_ptr<PreTokenizer> PreTokenizer::fromJson(const nlohmann::json &j,
         throw FormatError(context + ": pre_tokenizer has no \"type\"");
     const std::string type = j.at("type").get<std::string>();
     if (type == "ByteLevel")
-        return std::make_unique<ByteLevelPreTokenizer>(j.value("add_prefix_space", true),
-                                                       j.value("use_regex", true), context);
+        return std::make_unique<ByteLevelPreTokenizer>(
+            j.value("add_prefix_space", true), j.value("use_regex", true), context);
     if (type == "Split") {
         const auto &pat = j.at("pattern");
         const Behavior b = parseBehavior(j.at("behavior").get<std::string>(), context);
         const bool invert = j.value("invert", false);
         if (pat.contains("Regex"))
             return std::make_unique<SplitPreTokenizer>(
-                std::make_unique<TextRegex>(pat.at("Regex").get<std::string>(),
-                                            context + " (Split pre-tokenizer)"),
+                std::make_unique<TextRegex>(
+                    pat.at("Regex").get<std::string>(), context + " (Split pre-tokenizer)"),
                 std::string(), b, invert);
         if (pat.contains("String"))
-            return std::make_unique<SplitPreTokenizer>(nullptr, pat.at("String").get<std::string>(),
-                                                       b, invert);
+            return std::make_unique<SplitPreTokenizer>(
+                nullptr, pat.at("String").get<std::string>(), b, invert);
         throw FormatError(context + ": Split pre-tokenizer pattern is neither String nor Regex");
     }
     if (type == "Metaspace") {
@@ -313,8 +320,8 @@ std::unique_ptr<PreTokenizer> PreTokenizer::fromJson(const nlohmann::json &j,
             else if (s == "never")
                 scheme = PrependScheme::Never;
             else
-                throw UnsupportedError(context + ": Metaspace prepend_scheme '" + s
-                                       + "' is not supported");
+                throw UnsupportedError(
+                    context + ": Metaspace prepend_scheme '" + s + "' is not supported");
         } else if (j.contains("add_prefix_space") && !j.at("add_prefix_space").get<bool>()) {
             scheme = PrependScheme::Never; // older files
         }
@@ -326,8 +333,7 @@ std::unique_ptr<PreTokenizer> PreTokenizer::fromJson(const nlohmann::json &j,
         return std::make_unique<RegexSplitter>(R"(\p{N}+)", Behavior::Isolated, false, context);
     }
     if (type == "Whitespace")
-        return std::make_unique<RegexSplitter>(R"(\w+|[^\w\s]+)", Behavior::Removed, true,
-                                               context);
+        return std::make_unique<RegexSplitter>(R"(\w+|[^\w\s]+)", Behavior::Removed, true, context);
     if (type == "WhitespaceSplit")
         return std::make_unique<RegexSplitter>(R"(\s+)", Behavior::Removed, false, context);
     if (type == "Sequence") {

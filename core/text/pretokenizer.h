@@ -22,8 +22,8 @@ public:
     virtual void apply(std::vector<std::string> &pieces, bool firstSegment) const = 0;
 
     // Null JSON gives nullptr; unknown types throw UnsupportedError naming the type.
-    static std::unique_ptr<PreTokenizer> fromJson(const nlohmann::json &j,
-                                                  const std::string &context);
+    static std::unique_ptr<PreTokenizer> fromJson(
+        const nlohmann::json &j, const std::string &context);
 };
 
 } // namespace lathe

@@ -16,7 +16,8 @@ bool endsWithReplacement(const std::string &s)
 } // namespace
 
 StreamDecoder::StreamDecoder(std::shared_ptr<const Tokenizer> tokenizer, bool skipSpecialTokens)
-    : m_tokenizer(std::move(tokenizer)), m_skipSpecial(skipSpecialTokens)
+    : m_tokenizer(std::move(tokenizer))
+    , m_skipSpecial(skipSpecialTokens)
 {
     if (!m_tokenizer)
         throw InvalidArgument("StreamDecoder needs a tokenizer");

@@ -16,8 +16,8 @@ class Tokenizer;
 
 class StreamDecoder {
 public:
-    explicit StreamDecoder(std::shared_ptr<const Tokenizer> tokenizer,
-                           bool skipSpecialTokens = false);
+    explicit StreamDecoder(
+        std::shared_ptr<const Tokenizer> tokenizer, bool skipSpecialTokens = false);
 
     // Text that became final with this id (often empty while a character is incomplete).
     std::string push(int32_t id);
@@ -30,7 +30,7 @@ private:
     bool m_skipSpecial;
     std::vector<int32_t> m_window; // ids from the start of the previous emitted piece
     std::size_t m_prefixCount = 0; // ids of m_window already turned into text
-    std::string m_prefix;          // decode of m_window[0, m_prefixCount)
+    std::string m_prefix; // decode of m_window[0, m_prefixCount)
 };
 
 } // namespace lathe

@@ -40,13 +40,13 @@ TextRegex::TextRegex(const std::string &pattern, const std::string &context)
     int err = 0;
     PCRE2_SIZE errOffset = 0;
     m_impl->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                 PCRE2_UTF | PCRE2_UCP, &err, &errOffset, nullptr);
+        PCRE2_UTF | PCRE2_UCP, &err, &errOffset, nullptr);
     if (!m_impl->code) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(err, msg, sizeof msg);
         throw FormatError(context + ": regular expression '" + pattern + "' does not compile ("
-                          + reinterpret_cast<const char *>(msg) + " at offset "
-                          + std::to_string(errOffset) + ")");
+            + reinterpret_cast<const char *>(msg) + " at offset " + std::to_string(errOffset)
+            + ")");
     }
     pcre2_jit_compile(m_impl->code, PCRE2_JIT_COMPLETE); // falls back to the interpreter
 }
@@ -70,8 +70,8 @@ std::vector<std::pair<std::size_t, std::size_t>> TextRegex::findAll(std::string_
         if (rc == PCRE2_ERROR_NOMATCH)
             break;
         if (rc < 0)
-            throw FormatError("regular expression match failed (PCRE2 error "
-                              + std::to_string(rc) + ")");
+            throw FormatError(
+                "regular expression match failed (PCRE2 error " + std::to_string(rc) + ")");
         const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         const std::size_t b = ov[0], e = ov[1];
         if (e > b) {

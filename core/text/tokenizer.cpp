@@ -47,7 +47,10 @@ std::string tokenContent(const nlohmann::json &j)
 
 } // namespace
 
-Tokenizer::Tokenizer() : m_added(std::make_unique<AddedTokens>()) {}
+Tokenizer::Tokenizer()
+    : m_added(std::make_unique<AddedTokens>())
+{
+}
 Tokenizer::~Tokenizer() = default;
 
 std::shared_ptr<Tokenizer> Tokenizer::fromTokenizerJson(const std::string &path)
@@ -68,8 +71,8 @@ std::shared_ptr<Tokenizer> Tokenizer::fromTokenizerJson(const std::string &path)
         if (!j.contains("model"))
             throw FormatError(ctx + ": no \"model\"");
         tok->m_normalizer = Normalizer::fromJson(j.value("normalizer", nlohmann::json()), ctx);
-        tok->m_preTokenizer =
-            PreTokenizer::fromJson(j.value("pre_tokenizer", nlohmann::json()), ctx);
+        tok->m_preTokenizer
+            = PreTokenizer::fromJson(j.value("pre_tokenizer", nlohmann::json()), ctx);
         tok->m_model = BpeModel::fromJson(j.at("model"), ctx);
         tok->m_decoder = Decoder::fromJson(j.value("decoder", nlohmann::json()), ctx);
         tok->m_vocabSize = tok->m_model->size();
@@ -83,9 +86,9 @@ std::shared_ptr<Tokenizer> Tokenizer::fromTokenizerJson(const std::string &path)
             t.singleWord = a.value("single_word", false);
             t.normalized = a.value("normalized", false);
             t.special = a.value("special", false);
-            const std::string normalized =
-                (t.normalized && tok->m_normalizer) ? tok->m_normalizer->normalize(t.content)
-                                                    : t.content;
+            const std::string normalized = (t.normalized && tok->m_normalizer)
+                ? tok->m_normalizer->normalize(t.content)
+                : t.content;
             tok->m_added->add(t, normalized);
             tok->m_vocabSize = std::max(tok->m_vocabSize, std::size_t(t.id) + 1);
         }
@@ -117,7 +120,7 @@ std::shared_ptr<Tokenizer> Tokenizer::fromTokenizerJson(const std::string &path)
                         const std::string name = item.at("SpecialToken").at("id");
                         if (!specials.contains(name))
                             throw FormatError(ctx + ": post-processor token '" + name
-                                              + "' is not in its special_tokens");
+                                + "' is not in its special_tokens");
                         ti.ids = specials.at(name).at("ids").get<std::vector<int32_t>>();
                     } else {
                         throw FormatError(ctx + ": unknown TemplateProcessing item");
@@ -125,12 +128,12 @@ std::shared_ptr<Tokenizer> Tokenizer::fromTokenizerJson(const std::string &path)
                     tok->m_template.push_back(std::move(ti));
                 }
             } else if (type == "RobertaProcessing" || type == "BertProcessing") {
-                tok->m_template.push_back({false, {p.at("cls").at(1).get<int32_t>()}});
-                tok->m_template.push_back({true, {}});
-                tok->m_template.push_back({false, {p.at("sep").at(1).get<int32_t>()}});
+                tok->m_template.push_back({ false, { p.at("cls").at(1).get<int32_t>() } });
+                tok->m_template.push_back({ true, {} });
+                tok->m_template.push_back({ false, { p.at("sep").at(1).get<int32_t>() } });
             } else {
-                throw UnsupportedError(ctx + ": post_processor type '" + type
-                                       + "' is not supported");
+                throw UnsupportedError(
+                    ctx + ": post_processor type '" + type + "' is not supported");
             }
         }
     } catch (const nlohmann::json::exception &e) {
@@ -158,8 +161,8 @@ void Tokenizer::loadConfig(const std::string &configPath)
         m_configAddEos = c.at("add_eos_token").get<bool>();
 }
 
-void Tokenizer::encodeText(const std::string &text, bool firstSegment,
-                           std::vector<int32_t> &out) const
+void Tokenizer::encodeText(
+    const std::string &text, bool firstSegment, std::vector<int32_t> &out) const
 {
     if (text.empty())
         return;
@@ -167,7 +170,7 @@ void Tokenizer::encodeText(const std::string &text, bool firstSegment,
         m_model->encode(text, out);
         return;
     }
-    std::vector<std::string> pieces{text};
+    std::vector<std::string> pieces { text };
     m_preTokenizer->apply(pieces, firstSegment);
     for (const auto &p : pieces)
         m_model->encode(p, out);
@@ -252,13 +255,16 @@ int32_t Tokenizer::idForToken(const std::string &token) const
     return id >= 0 ? id : m_model->idForToken(token);
 }
 
-bool Tokenizer::isSpecial(int32_t id) const { return m_added->isSpecial(id); }
+bool Tokenizer::isSpecial(int32_t id) const
+{
+    return m_added->isSpecial(id);
+}
 
 bool Tokenizer::addsBos() const
 {
     if (m_hasTemplate) {
         return m_bosId >= 0 && !m_template.empty() && !m_template.front().sequence
-               && !m_template.front().ids.empty() && m_template.front().ids.front() == m_bosId;
+            && !m_template.front().ids.empty() && m_template.front().ids.front() == m_bosId;
     }
     return m_configAddBos && m_bosId >= 0;
 }

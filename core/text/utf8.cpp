@@ -60,10 +60,10 @@ char32_t decodeAt(std::string_view s, std::size_t pos)
         return (char32_t(b0 & 0x1F) << 6) | (s[pos + 1] & 0x3F);
     case 3:
         return (char32_t(b0 & 0x0F) << 12) | (char32_t(s[pos + 1] & 0x3F) << 6)
-               | (s[pos + 2] & 0x3F);
+            | (s[pos + 2] & 0x3F);
     case 4:
         return (char32_t(b0 & 0x07) << 18) | (char32_t(s[pos + 1] & 0x3F) << 12)
-               | (char32_t(s[pos + 2] & 0x3F) << 6) | (s[pos + 3] & 0x3F);
+            | (char32_t(s[pos + 2] & 0x3F) << 6) | (s[pos + 3] & 0x3F);
     default:
         return 0xFFFD;
     }
@@ -182,8 +182,8 @@ struct ByteTable {
         // Printable Latin-1 bytes map to themselves; the rest to U+0100 upwards, in order.
         int next = 0;
         for (int b = 0; b < 256; ++b) {
-            const bool printable = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC)
-                                   || (b >= 0xAE && b <= 0xFF);
+            const bool printable
+                = (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
             const char32_t cp = printable ? char32_t(b) : char32_t(256 + next++);
             toUnicode[b] = encode(cp);
             toByte[cp] = b;
@@ -199,7 +199,10 @@ const ByteTable &table()
 
 } // namespace
 
-const std::string &byteToUnicode(unsigned char b) { return table().toUnicode[b]; }
+const std::string &byteToUnicode(unsigned char b)
+{
+    return table().toUnicode[b];
+}
 
 int unicodeToByte(char32_t cp)
 {

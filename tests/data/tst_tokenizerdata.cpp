@@ -71,7 +71,7 @@ void reportThroughput(const Tokenizer &tok, const char *name)
     const Ids ids = tok.encode(text, false);
     const double seconds = std::max(1e-9, double(timer.nsecsElapsed()) * 1e-9);
     qInfo("%s: encoded wiki.test.raw (%.2f MB) into %zu tokens at %.2f MB/s", name,
-          double(text.size()) / 1e6, ids.size(), double(text.size()) / 1e6 / seconds);
+        double(text.size()) / 1e6, ids.size(), double(text.size()) / 1e6 / seconds);
 }
 
 } // namespace
@@ -84,9 +84,12 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("vectors");
         QTest::addColumn<QString>("tokenizer");
-        QTest::newRow("gpt-2") << "ggml-vocab-gpt-2" << "hf-gpt2";
-        QTest::newRow("llama-bpe") << "ggml-vocab-llama-bpe" << "hf-llama3";
-        QTest::newRow("qwen2") << "ggml-vocab-qwen2" << "hf-qwen2_5";
+        QTest::newRow("gpt-2") << "ggml-vocab-gpt-2"
+                               << "hf-gpt2";
+        QTest::newRow("llama-bpe") << "ggml-vocab-llama-bpe"
+                                   << "hf-llama3";
+        QTest::newRow("qwen2") << "ggml-vocab-qwen2"
+                               << "hf-qwen2_5";
     }
 
     void llamaCppVectors()
@@ -99,8 +102,8 @@ private Q_SLOTS:
         const QString base = "tokenizers/llamacpp-vectors/" + vectors + ".gguf";
         // Every case is followed by the separator, so the last split part is empty; the .out
         // file has one line per case (an empty line for the empty string) and a final newline.
-        auto inputs = splitOn(readFile(lathe::test::dataPath(base + ".inp")),
-                              "\n__ggml_vocab_test__\n");
+        auto inputs
+            = splitOn(readFile(lathe::test::dataPath(base + ".inp")), "\n__ggml_vocab_test__\n");
         auto outputs = splitOn(readFile(lathe::test::dataPath(base + ".out")), "\n");
         QVERIFY(inputs.size() > 40);
         QCOMPARE(inputs.back(), std::string());
@@ -117,7 +120,7 @@ private Q_SLOTS:
                 ++matched;
             else
                 qWarning("case %zu '%s': got [%s] expected [%s]", i, inputs[i].c_str(),
-                         showIds(got).c_str(), showIds(expected).c_str());
+                    showIds(got).c_str(), showIds(expected).c_str());
             // Byte-level BPE is lossless.
             QCOMPARE(tok->decode(expected), inputs[i]);
 
@@ -163,10 +166,10 @@ private Q_SLOTS:
         LATHE_REQUIRE_SHARED_DATA();
         const auto tok = Tokenizer::fromTokenizerJson(
             lathe::test::dataPath("models/tinystories-656k/tokenizer.json").toStdString());
-        const std::string text =
-            readFile(lathe::test::dataPath("text/TinyStories-valid-excerpt.txt"));
-        const Ids expected =
-            parseIds(readFile(lathe::test::dataPath("reference/tinystories-656k.excerpt.ids.txt")));
+        const std::string text
+            = readFile(lathe::test::dataPath("text/TinyStories-valid-excerpt.txt"));
+        const Ids expected = parseIds(
+            readFile(lathe::test::dataPath("reference/tinystories-656k.excerpt.ids.txt")));
         QVERIFY(!expected.empty());
         const Ids got = tok->encode(text, false);
         QCOMPARE(got.size(), expected.size());

@@ -17,8 +17,8 @@
 
 #include <fstream>
 
-using nlohmann::json;
 using lathe::Tokenizer;
+using nlohmann::json;
 
 namespace {
 
@@ -27,7 +27,7 @@ using Ids = std::vector<int32_t>;
 std::vector<std::string> preTokenize(const json &j, const std::string &text)
 {
     auto p = lathe::PreTokenizer::fromJson(j, "test");
-    std::vector<std::string> pieces{text};
+    std::vector<std::string> pieces { text };
     p->apply(pieces, true);
     return pieces;
 }
@@ -62,7 +62,7 @@ private:
 
     // A byte-level model: all 256 byte characters, then the merged tokens.
     json byteLevelTokenizer(const std::vector<std::pair<std::string, std::string>> &merges,
-                            bool pairForm, bool ignoreMerges = false)
+        bool pairForm, bool ignoreMerges = false)
     {
         json vocab = json::object();
         for (int b = 0; b < 256; ++b)
@@ -73,65 +73,63 @@ private:
             if (!vocab.contains(a + b))
                 vocab[a + b] = next++;
             if (pairForm)
-                m.push_back(json::array({a, b}));
+                m.push_back(json::array({ a, b }));
             else
                 m.push_back(a + " " + b);
         }
         json j;
-        j["model"] = {{"type", "BPE"}, {"vocab", vocab}, {"merges", m},
-                      {"ignore_merges", ignoreMerges}};
-        j["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false},
-                              {"use_regex", true}};
-        j["decoder"] = {{"type", "ByteLevel"}};
-        j["added_tokens"] = json::array(
-            {{{"id", 1000}, {"content", "<|end|>"}, {"special", true}, {"normalized", false}}});
+        j["model"] = { { "type", "BPE" }, { "vocab", vocab }, { "merges", m },
+            { "ignore_merges", ignoreMerges } };
+        j["pre_tokenizer"]
+            = { { "type", "ByteLevel" }, { "add_prefix_space", false }, { "use_regex", true } };
+        j["decoder"] = { { "type", "ByteLevel" } };
+        j["added_tokens"] = json::array({ { { "id", 1000 }, { "content", "<|end|>" },
+            { "special", true }, { "normalized", false } } });
         return j;
     }
 
     json spmTokenizer()
     {
-        json vocab = {{"<unk>", 0}, {"<s>", 1}, {"</s>", 2}};
+        json vocab = { { "<unk>", 0 }, { "<s>", 1 }, { "</s>", 2 } };
         for (int b = 0; b < 256; ++b) {
             char name[8];
             std::snprintf(name, sizeof name, "<0x%02X>", b);
             vocab[name] = 3 + b;
         }
         int id = 259;
-        for (const char *t : {"\xE2\x96\x81", "h", "e", "l", "o", "\xE2\x96\x81h", "he", "ll",
-                              "\xE2\x96\x81he", "llo", "\xE2\x96\x81hello"})
+        for (const char *t : { "\xE2\x96\x81", "h", "e", "l", "o", "\xE2\x96\x81h", "he", "ll",
+                 "\xE2\x96\x81he", "llo", "\xE2\x96\x81hello" })
             vocab[t] = id++;
         json j;
-        j["normalizer"] = {{"type", "Sequence"},
-                           {"normalizers",
-                            {{{"type", "Prepend"}, {"prepend", "\xE2\x96\x81"}},
-                             {{"type", "Replace"},
-                              {"pattern", {{"String", " "}}},
-                              {"content", "\xE2\x96\x81"}}}}};
+        j["normalizer"] = { { "type", "Sequence" },
+            { "normalizers",
+                { { { "type", "Prepend" }, { "prepend", "\xE2\x96\x81" } },
+                    { { "type", "Replace" }, { "pattern", { { "String", " " } } },
+                        { "content", "\xE2\x96\x81" } } } } };
         j["pre_tokenizer"] = nullptr;
-        j["model"] = {{"type", "BPE"},
-                      {"vocab", vocab},
-                      {"merges", {"h e", "l l", "\xE2\x96\x81 he", "ll o", "\xE2\x96\x81he llo",
-                                  "\xE2\x96\x81 h"}},
-                      {"byte_fallback", true},
-                      {"fuse_unk", true},
-                      {"unk_token", "<unk>"}};
-        j["decoder"] = {{"type", "Sequence"},
-                        {"decoders",
-                         {{{"type", "Replace"},
-                           {"pattern", {{"String", "\xE2\x96\x81"}}},
-                           {"content", " "}},
-                          {{"type", "ByteFallback"}},
-                          {{"type", "Fuse"}},
-                          {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}}}};
-        j["post_processor"] = {
-            {"type", "TemplateProcessing"},
-            {"single", {{{"SpecialToken", {{"id", "<s>"}, {"type_id", 0}}}},
-                        {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
-            {"special_tokens", {{"<s>", {{"id", "<s>"}, {"ids", {1}}, {"tokens", {"<s>"}}}}}}};
-        j["added_tokens"] = json::array(
-            {{{"id", 0}, {"content", "<unk>"}, {"special", true}},
-             {{"id", 1}, {"content", "<s>"}, {"special", true}},
-             {{"id", 2}, {"content", "</s>"}, {"special", true}}});
+        j["model"] = { { "type", "BPE" }, { "vocab", vocab },
+            { "merges",
+                { "h e", "l l", "\xE2\x96\x81 he", "ll o", "\xE2\x96\x81he llo",
+                    "\xE2\x96\x81 h" } },
+            { "byte_fallback", true }, { "fuse_unk", true }, { "unk_token", "<unk>" } };
+        j["decoder"] = {
+            { "type", "Sequence" },
+            { "decoders",
+                { { { "type", "Replace" }, { "pattern", { { "String", "\xE2\x96\x81" } } },
+                      { "content", " " } },
+                    { { "type", "ByteFallback" } }, { { "type", "Fuse" } },
+                    { { "type", "Strip" }, { "content", " " }, { "start", 1 }, { "stop", 0 } } } }
+        };
+        j["post_processor"] = { { "type", "TemplateProcessing" },
+            { "single",
+                { { { "SpecialToken", { { "id", "<s>" }, { "type_id", 0 } } } },
+                    { { "Sequence", { { "id", "A" }, { "type_id", 0 } } } } } },
+            { "special_tokens",
+                { { "<s>", { { "id", "<s>" }, { "ids", { 1 } }, { "tokens", { "<s>" } } } } } } };
+        j["added_tokens"]
+            = json::array({ { { "id", 0 }, { "content", "<unk>" }, { "special", true } },
+                { { "id", 1 }, { "content", "<s>" }, { "special", true } },
+                { { "id", 2 }, { "content", "</s>" }, { "special", true } } });
         return j;
     }
 
@@ -140,9 +138,9 @@ private Q_SLOTS:
 
     void mergesInBothNotations()
     {
-        const std::vector<std::pair<std::string, std::string>> merges = {
-            {"l", "l"}, {"h", "e"}, {"he", "ll"}, {"hell", "o"}, {byteLevel(" "), "w"}};
-        for (bool pairForm : {false, true}) {
+        const std::vector<std::pair<std::string, std::string>> merges = { { "l", "l" },
+            { "h", "e" }, { "he", "ll" }, { "hell", "o" }, { byteLevel(" "), "w" } };
+        for (bool pairForm : { false, true }) {
             auto tok = load(byteLevelTokenizer(merges, pairForm));
             const Ids ids = tok->encode("hello world", false);
             // "hello" fully merged; " world" -> " w" + o r l d bytes.
@@ -156,7 +154,7 @@ private Q_SLOTS:
     void mergePriorityIsByRankThenPosition()
     {
         // "aaa": a+a merges leftmost first -> "aa" "a".
-        auto tok = load(byteLevelTokenizer({{"a", "a"}}, true));
+        auto tok = load(byteLevelTokenizer({ { "a", "a" } }, true));
         const Ids ids = tok->encode("aaa", false);
         QCOMPARE(ids.size(), std::size_t(2));
         QCOMPARE(tok->tokenToString(ids[0]), std::string("aa"));
@@ -166,10 +164,10 @@ private Q_SLOTS:
     void ignoreMergesEmitsWholeVocabularyWords()
     {
         // "abc" is in the vocabulary, but no merge chain builds it.
-        auto j = byteLevelTokenizer({{"a", "b"}}, true, true);
+        auto j = byteLevelTokenizer({ { "a", "b" } }, true, true);
         j["model"]["vocab"]["abc"] = 700;
         auto tok = load(j);
-        QCOMPARE(tok->encode("abc", false), Ids{700});
+        QCOMPARE(tok->encode("abc", false), Ids { 700 });
         j["model"]["ignore_merges"] = false;
         auto plain = load(j);
         QCOMPARE(plain->encode("abc", false).size(), std::size_t(2));
@@ -179,7 +177,7 @@ private Q_SLOTS:
     {
         auto tok = load(byteLevelTokenizer({}, true));
         const Ids ids = tok->encode("a<|end|>b", false);
-        QCOMPARE(ids, (Ids{'a', 1000, 'b'}));
+        QCOMPARE(ids, (Ids { 'a', 1000, 'b' }));
         QVERIFY(tok->isSpecial(1000));
         QCOMPARE(tok->decode(ids), std::string("a<|end|>b"));
         QCOMPARE(tok->decode(ids, true), std::string("ab"));
@@ -191,32 +189,32 @@ private Q_SLOTS:
     {
         auto j = byteLevelTokenizer({}, true);
         j["added_tokens"] = json::array(
-            {{{"id", 1000}, {"content", "<m>"}, {"lstrip", true}, {"rstrip", true}},
-             {{"id", 1001}, {"content", "cat"}, {"single_word", true}}});
+            { { { "id", 1000 }, { "content", "<m>" }, { "lstrip", true }, { "rstrip", true } },
+                { { "id", 1001 }, { "content", "cat" }, { "single_word", true } } });
         auto tok = load(j);
         // Whitespace on both sides of <m> is swallowed.
-        QCOMPARE(tok->encode("x  <m>  y", false), (Ids{'x', 1000, 'y'}));
-        QCOMPARE(tok->encode("cat", false), Ids{1001});
+        QCOMPARE(tok->encode("x  <m>  y", false), (Ids { 'x', 1000, 'y' }));
+        QCOMPARE(tok->encode("cat", false), Ids { 1001 });
         QVERIFY(!tok->encode("cats", false).empty());
         QCOMPARE(tok->encode("cats", false)[0], int32_t('c'));
     }
 
     void sentencePieceStyle()
     {
-        auto tok = load(spmTokenizer(), json{{"bos_token", "<s>"}, {"eos_token", "</s>"}});
+        auto tok = load(spmTokenizer(), json { { "bos_token", "<s>" }, { "eos_token", "</s>" } });
         QCOMPARE(tok->bosId(), 1);
         QCOMPARE(tok->eosId(), 2);
         QVERIFY(tok->addsBos());
         const Ids hello = tok->encode("hello", false);
-        QCOMPARE(hello, Ids{tok->idForToken("\xE2\x96\x81hello")});
-        QCOMPARE(tok->encode("hello", true), (Ids{1, hello[0]}));
+        QCOMPARE(hello, Ids { tok->idForToken("\xE2\x96\x81hello") });
+        QCOMPARE(tok->encode("hello", true), (Ids { 1, hello[0] }));
         // "é" is not in the vocabulary: byte fallback gives its two UTF-8 bytes.
         const Ids e = tok->encode("h\xC3\xA9", false);
-        QCOMPARE(e, (Ids{tok->idForToken("\xE2\x96\x81h"), 3 + 0xC3, 3 + 0xA9}));
+        QCOMPARE(e, (Ids { tok->idForToken("\xE2\x96\x81h"), 3 + 0xC3, 3 + 0xA9 }));
         QCOMPARE(tok->decode(e), std::string("h\xC3\xA9"));
         QCOMPARE(tok->decode(tok->encode("hello hello", false)), std::string("hello hello"));
         // A lone continuation byte decodes to U+FFFD.
-        QCOMPARE(tok->decode(Ids{3 + 0xA9}), std::string("\xEF\xBF\xBD"));
+        QCOMPARE(tok->decode(Ids { 3 + 0xA9 }), std::string("\xEF\xBF\xBD"));
     }
 
     void fusedUnknowns()
@@ -225,46 +223,48 @@ private Q_SLOTS:
         j["model"]["byte_fallback"] = false;
         auto tok = load(j);
         // Two unknown characters in a row fuse into one <unk>.
-        QCOMPARE(tok->encode("h\xC3\xA9\xC3\xA9", false), (Ids{tok->idForToken("\xE2\x96\x81h"), 0}));
+        QCOMPARE(
+            tok->encode("h\xC3\xA9\xC3\xA9", false), (Ids { tok->idForToken("\xE2\x96\x81h"), 0 }));
         j["model"]["fuse_unk"] = false;
         auto unfused = load(j);
         QCOMPARE(unfused->encode("h\xC3\xA9\xC3\xA9", false),
-                 (Ids{tok->idForToken("\xE2\x96\x81h"), 0, 0}));
+            (Ids { tok->idForToken("\xE2\x96\x81h"), 0, 0 }));
     }
 
     void subwordPrefixAndSuffix()
     {
         json j;
-        j["pre_tokenizer"] = {{"type", "WhitespaceSplit"}};
-        j["model"] = {{"type", "BPE"},
-                      {"vocab", {{"[UNK]", 0}, {"a", 1}, {"##b", 2}, {"##c", 3}, {"ab", 4},
-                                 {"abc", 5}}},
-                      {"merges", {"a ##b", "ab ##c"}},
-                      {"unk_token", "[UNK]"},
-                      {"continuing_subword_prefix", "##"}};
+        j["pre_tokenizer"] = { { "type", "WhitespaceSplit" } };
+        j["model"] = { { "type", "BPE" },
+            { "vocab",
+                { { "[UNK]", 0 }, { "a", 1 }, { "##b", 2 }, { "##c", 3 }, { "ab", 4 },
+                    { "abc", 5 } } },
+            { "merges", { "a ##b", "ab ##c" } }, { "unk_token", "[UNK]" },
+            { "continuing_subword_prefix", "##" } };
         auto tok = load(j);
-        QCOMPARE(tok->encode("abc ab c", false), (Ids{5, 4, 0}));
+        QCOMPARE(tok->encode("abc ab c", false), (Ids { 5, 4, 0 }));
         // Without a decoder tokens are joined by spaces, as the tokenizers library does.
-        QCOMPARE(tok->decode(Ids{4, 3}), std::string("ab ##c"));
+        QCOMPARE(tok->decode(Ids { 4, 3 }), std::string("ab ##c"));
 
         j["model"]["continuing_subword_prefix"] = nullptr;
         j["model"]["end_of_word_suffix"] = "</w>";
-        j["model"]["vocab"] = {{"[UNK]", 0}, {"a", 1}, {"b</w>", 2}, {"ab</w>", 3}};
-        j["model"]["merges"] = json::array({json::array({"a", "b</w>"})});
+        j["model"]["vocab"] = { { "[UNK]", 0 }, { "a", 1 }, { "b</w>", 2 }, { "ab</w>", 3 } };
+        j["model"]["merges"] = json::array({ json::array({ "a", "b</w>" }) });
         auto suffixed = load(j);
-        QCOMPARE(suffixed->encode("ab ab", false), (Ids{3, 3}));
+        QCOMPARE(suffixed->encode("ab ab", false), (Ids { 3, 3 }));
     }
 
     void roBERTaPostProcessor()
     {
         auto j = byteLevelTokenizer({}, true);
-        j["added_tokens"] = json::array({{{"id", 900}, {"content", "<s>"}, {"special", true}},
-                                         {{"id", 901}, {"content", "</s>"}, {"special", true}}});
-        j["post_processor"] = {{"type", "RobertaProcessing"},
-                               {"sep", {"</s>", 901}},
-                               {"cls", {"<s>", 900}}};
-        auto tok = load(j, json{{"bos_token", {{"content", "<s>"}}}, {"eos_token", "</s>"}});
-        QCOMPARE(tok->encode("a", true), (Ids{900, 'a', 901}));
+        j["added_tokens"]
+            = json::array({ { { "id", 900 }, { "content", "<s>" }, { "special", true } },
+                { { "id", 901 }, { "content", "</s>" }, { "special", true } } });
+        j["post_processor"] = { { "type", "RobertaProcessing" }, { "sep", { "</s>", 901 } },
+            { "cls", { "<s>", 900 } } };
+        auto tok
+            = load(j, json { { "bos_token", { { "content", "<s>" } } }, { "eos_token", "</s>" } });
+        QCOMPARE(tok->encode("a", true), (Ids { 900, 'a', 901 }));
         QVERIFY(tok->addsBos());
         QCOMPARE(tok->eosId(), 901);
     }
@@ -272,37 +272,34 @@ private Q_SLOTS:
     void splitBehaviours()
     {
         auto split = [](const char *behavior, bool invert = false) {
-            return preTokenize({{"type", "Split"},
-                                {"pattern", {{"String", "-"}}},
-                                {"behavior", behavior},
-                                {"invert", invert}},
-                               "a-b--c");
+            return preTokenize({ { "type", "Split" }, { "pattern", { { "String", "-" } } },
+                                   { "behavior", behavior }, { "invert", invert } },
+                "a-b--c");
         };
         using V = std::vector<std::string>;
-        QCOMPARE(split("Removed"), (V{"a", "b", "c"}));
-        QCOMPARE(split("Isolated"), (V{"a", "-", "b", "-", "-", "c"}));
-        QCOMPARE(split("MergedWithPrevious"), (V{"a-", "b-", "-", "c"}));
-        QCOMPARE(split("MergedWithNext"), (V{"a", "-b", "-", "-c"}));
-        QCOMPARE(split("Contiguous"), (V{"a", "-", "b", "--", "c"}));
-        QCOMPARE(split("Removed", true), (V{"-", "-", "-"}));
-        QCOMPARE(preTokenize({{"type", "Split"},
-                              {"pattern", {{"Regex", "\\p{N}+"}}},
-                              {"behavior", "Isolated"}},
-                             "ab12c"),
-                 (V{"ab", "12", "c"}));
-        QCOMPARE(preTokenize({{"type", "Digits"}, {"individual_digits", true}}, "a12"),
-                 (V{"a", "1", "2"}));
-        QCOMPARE(preTokenize({{"type", "Metaspace"}, {"replacement", "_"},
-                              {"prepend_scheme", "always"}, {"split", true}},
-                             "hi you"),
-                 (V{"_hi", "_you"}));
-        QCOMPARE(preTokenize({{"type", "Metaspace"}, {"replacement", "_"},
-                              {"prepend_scheme", "never"}, {"split", false}},
-                             "hi you"),
-                 (V{"hi_you"}));
+        QCOMPARE(split("Removed"), (V { "a", "b", "c" }));
+        QCOMPARE(split("Isolated"), (V { "a", "-", "b", "-", "-", "c" }));
+        QCOMPARE(split("MergedWithPrevious"), (V { "a-", "b-", "-", "c" }));
+        QCOMPARE(split("MergedWithNext"), (V { "a", "-b", "-", "-c" }));
+        QCOMPARE(split("Contiguous"), (V { "a", "-", "b", "--", "c" }));
+        QCOMPARE(split("Removed", true), (V { "-", "-", "-" }));
+        QCOMPARE(preTokenize({ { "type", "Split" }, { "pattern", { { "Regex", "\\p{N}+" } } },
+                                 { "behavior", "Isolated" } },
+                     "ab12c"),
+            (V { "ab", "12", "c" }));
+        QCOMPARE(preTokenize({ { "type", "Digits" }, { "individual_digits", true } }, "a12"),
+            (V { "a", "1", "2" }));
+        QCOMPARE(preTokenize({ { "type", "Metaspace" }, { "replacement", "_" },
+                                 { "prepend_scheme", "always" }, { "split", true } },
+                     "hi you"),
+            (V { "_hi", "_you" }));
+        QCOMPARE(preTokenize({ { "type", "Metaspace" }, { "replacement", "_" },
+                                 { "prepend_scheme", "never" }, { "split", false } },
+                     "hi you"),
+            (V { "hi_you" }));
         // GPT-2 regex: contractions, words with their leading space, trailing spaces.
-        QCOMPARE(preTokenize({{"type", "ByteLevel"}, {"add_prefix_space", true}}, "it's  ok"),
-                 (V{byteLevel(" it"), byteLevel("'s"), byteLevel(" "), byteLevel(" ok")}));
+        QCOMPARE(preTokenize({ { "type", "ByteLevel" }, { "add_prefix_space", true } }, "it's  ok"),
+            (V { byteLevel(" it"), byteLevel("'s"), byteLevel(" "), byteLevel(" ok") }));
     }
 
     void normalizers()
@@ -310,16 +307,17 @@ private Q_SLOTS:
         auto n = [](const json &j, const std::string &s) {
             return lathe::Normalizer::fromJson(j, "test")->normalize(s);
         };
-        QCOMPARE(n({{"type", "NFC"}}, "e\xCC\x81"), std::string("\xC3\xA9"));
-        QCOMPARE(n({{"type", "NFKC"}}, "\xEF\xAC\x81"), std::string("fi"));
-        QCOMPARE(n({{"type", "NFD"}}, "\xC3\xA9"), std::string("e\xCC\x81"));
-        QCOMPARE(n({{"type", "Lowercase"}}, "AbC\xC3\x89"), std::string("abc\xC3\xA9"));
-        QCOMPARE(n({{"type", "Strip"}, {"left", true}, {"right", false}}, "  a "),
-                 std::string("a "));
-        QCOMPARE(n({{"type", "Replace"}, {"pattern", {{"Regex", " +"}}}, {"content", "_"}},
-                   "a  b c"),
-                 std::string("a_b_c"));
-        QCOMPARE(n({{"type", "Prepend"}, {"prepend", "_"}}, ""), std::string());
+        QCOMPARE(n({ { "type", "NFC" } }, "e\xCC\x81"), std::string("\xC3\xA9"));
+        QCOMPARE(n({ { "type", "NFKC" } }, "\xEF\xAC\x81"), std::string("fi"));
+        QCOMPARE(n({ { "type", "NFD" } }, "\xC3\xA9"), std::string("e\xCC\x81"));
+        QCOMPARE(n({ { "type", "Lowercase" } }, "AbC\xC3\x89"), std::string("abc\xC3\xA9"));
+        QCOMPARE(n({ { "type", "Strip" }, { "left", true }, { "right", false } }, "  a "),
+            std::string("a "));
+        QCOMPARE(
+            n({ { "type", "Replace" }, { "pattern", { { "Regex", " +" } } }, { "content", "_" } },
+                "a  b c"),
+            std::string("a_b_c"));
+        QCOMPARE(n({ { "type", "Prepend" }, { "prepend", "_" } }, ""), std::string());
     }
 
     void decoders()
@@ -327,14 +325,16 @@ private Q_SLOTS:
         auto d = [](const json &j, std::vector<std::string> tokens) {
             return lathe::Decoder::fromJson(j, "test")->decode(std::move(tokens));
         };
-        QCOMPARE(d({{"type", "Metaspace"}, {"replacement", "_"}, {"prepend_scheme", "always"}},
-                   {"_a", "_b"}),
-                 std::string("a b"));
-        QCOMPARE(d({{"type", "Strip"}, {"content", "x"}, {"start", 2}, {"stop", 1}},
-                   {"xxxaxx"}),
-                 std::string("xax"));
+        QCOMPARE(
+            d({ { "type", "Metaspace" }, { "replacement", "_" }, { "prepend_scheme", "always" } },
+                { "_a", "_b" }),
+            std::string("a b"));
+        QCOMPARE(d({ { "type", "Strip" }, { "content", "x" }, { "start", 2 }, { "stop", 1 } },
+                     { "xxxaxx" }),
+            std::string("xax"));
         // Byte-level bytes that do not form UTF-8 become U+FFFD.
-        QCOMPARE(d({{"type", "ByteLevel"}}, {byteLevel("a\xFF")}), std::string("a\xEF\xBF\xBD"));
+        QCOMPARE(
+            d({ { "type", "ByteLevel" } }, { byteLevel("a\xFF") }), std::string("a\xEF\xBF\xBD"));
     }
 
     void lossyRepair()
@@ -365,7 +365,7 @@ private Q_SLOTS:
     void unsupportedComponentsAreNamed()
     {
         auto j = spmTokenizer();
-        j["normalizer"] = {{"type", "Precompiled"}};
+        j["normalizer"] = { { "type", "Precompiled" } };
         try {
             load(j);
             QFAIL("expected UnsupportedError");
@@ -376,13 +376,13 @@ private Q_SLOTS:
         j["model"]["type"] = "WordPiece";
         QVERIFY_THROWS_EXCEPTION(lathe::UnsupportedError, load(j));
         j = spmTokenizer();
-        j["decoder"] = {{"type", "CTC"}};
+        j["decoder"] = { { "type", "CTC" } };
         QVERIFY_THROWS_EXCEPTION(lathe::UnsupportedError, load(j));
         j = spmTokenizer();
-        j["model"]["merges"] = {"h zz"};
+        j["model"]["merges"] = { "h zz" };
         QVERIFY_THROWS_EXCEPTION(lathe::FormatError, load(j));
-        QVERIFY_THROWS_EXCEPTION(lathe::IoError,
-                                 Tokenizer::fromTokenizerJson("/nonexistent/tokenizer.json"));
+        QVERIFY_THROWS_EXCEPTION(
+            lathe::IoError, Tokenizer::fromTokenizerJson("/nonexistent/tokenizer.json"));
     }
 };
 
