@@ -362,6 +362,28 @@ private Q_SLOTS:
         QCOMPARE(all, text);
     }
 
+    void invalidInputIsRepairedNotFatal()
+    {
+        auto tok = load(byteLevelTokenizer({}, true));
+        // A stray byte becomes U+FFFD (three byte tokens), as a Rust string would hold it.
+        const Ids ids = tok->encode("a\xFF", false);
+        QCOMPARE(ids, (Ids { 'a', 0xEF, 0xBF, 0xBD }));
+        // Ids that name no token are skipped.
+        QCOMPARE(tok->decode(Ids { 'a', 5000, -3, 'b' }), std::string("ab"));
+        QCOMPARE(tok->tokenToString(5000), std::string());
+
+        // Streaming a four-byte emoji sent as single bytes: nothing until it is complete.
+        lathe::StreamDecoder sd(tok);
+        QCOMPARE(sd.push('x'), std::string("x"));
+        QCOMPARE(sd.push(0xF0), std::string());
+        QCOMPARE(sd.push(0x9F), std::string());
+        QCOMPARE(sd.push(0x98), std::string());
+        QCOMPARE(sd.push(0x81), std::string("\xF0\x9F\x98\x81"));
+        // An incomplete tail is given out as U+FFFD by flush().
+        QCOMPARE(sd.push(0xE2), std::string());
+        QCOMPARE(sd.flush(), std::string("\xEF\xBF\xBD"));
+    }
+
     void unsupportedComponentsAreNamed()
     {
         auto j = spmTokenizer();
