@@ -432,6 +432,27 @@ Value applyFilter(const std::string &name, const Value &input, CallArgs &a)
         std::reverse(items.begin(), items.end());
         return Value::list(std::move(items));
     }
+    if (name == "batch") {
+        const Value *count = arg(a, 0, "linecount");
+        const Value *fill = arg(a, 1, "fill_with");
+        if (!count || !count->isInt() || count->integer() <= 0)
+            throw BuiltinError("batch needs a positive line count");
+        const auto n = static_cast<std::size_t>(count->integer());
+        List out, cur;
+        for (const auto &item : iterate(input)) {
+            cur.push_back(item);
+            if (cur.size() == n) {
+                out.push_back(Value::list(std::move(cur)));
+                cur.clear();
+            }
+        }
+        if (!cur.empty()) {
+            while (fill && !fill->isNone() && cur.size() < n)
+                cur.push_back(*fill);
+            out.push_back(Value::list(std::move(cur)));
+        }
+        return Value::list(std::move(out));
+    }
     if (name == "safe")
         return input;
     if (name == "escape" || name == "e" || name == "forceescape")

@@ -547,7 +547,7 @@ private:
         if (container.isDict())
             return container.entries().find(item) != nullptr;
         if (container.isUndefined())
-            undefinedError(container, e.line);
+            return false; // Undefined iterates as empty
         fail(e.line, "argument of type '" + container.typeName() + "' is not iterable");
     }
 

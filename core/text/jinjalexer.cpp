@@ -344,8 +344,21 @@ private:
                 out += '\r';
                 break;
             case '0':
-                out += '\0';
+            case '1':
+            case '2':
+            case '3':
+            case '4':
+            case '5':
+            case '6':
+            case '7': {
+                // Octal escape: up to three digits.
+                char32_t cp = static_cast<char32_t>(e - '0');
+                for (int k = 0; k < 2 && q < m_src.size() && m_src[q] >= '0' && m_src[q] <= '7';
+                     ++k)
+                    cp = cp * 8 + static_cast<char32_t>(m_src[q++] - '0');
+                appendUtf8(out, cp);
                 break;
+            }
             case 'a':
                 out += '\a';
                 break;

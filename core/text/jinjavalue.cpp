@@ -251,7 +251,7 @@ bool Value::operator==(const Value &o) const
     case Kind::String:
         return m_str == o.m_str;
     case Kind::List:
-        return *m_list == *o.m_list;
+        return m_flag == o.m_flag && *m_list == *o.m_list; // (1, 2) != [1, 2] in Python
     case Kind::Dict: {
         if (m_dict == o.m_dict)
             return true;

@@ -141,6 +141,8 @@ template <class Json> Value Value::fromJson(const Json &j)
         return none();
     if (j.is_boolean())
         return Value(j.template get<bool>());
+    if (j.is_number_unsigned() && j.template get<std::uint64_t>() > INT64_MAX)
+        return Value(static_cast<double>(j.template get<std::uint64_t>())); // beyond int64
     if (j.is_number_integer())
         return Value(j.template get<std::int64_t>());
     if (j.is_number_float())

@@ -462,6 +462,37 @@ const Case kCases[] = {
     { "{{ 'hello world'|replace('o', '0')|upper }}", "{}", "HELL0 W0RLD" },
     { "{{ 'x'|indent(4, true) }}|{{ ''|indent(first=true) }}|{{ 'a\\n b'|indent(width=2) }}", "{}",
         "    x|    |a\n   b" },
+    { "{{ 'x' in u }}{{ 'x' not in u }}{{ u != 1 }}{{ u == u2 }}", "{}", "FalseTrueTrueTrue" },
+    { "{% for x in 'ab' %}{{ loop.index }}{% endfor %}{% for x in {'a': 1}.values() %}{{ x "
+      "}}{% endfor %}",
+        "{}", "121" },
+    { "{{ (1, 2) == [1, 2] }}{{ (1,2) }}{{ [(1, 2)] }}", "{}", "False(1, 2)[(1, 2)]" },
+    { "{% set a = 'x' %}{% macro m() %}{{ a }}{% set a = 'y' %}{{ a }}{% endmacro %}{{ m() "
+      "}}{{ a }}",
+        "{}", "xyx" },
+    { "{% for i in range(2) %}{% set ns = namespace(v=i) %}{{ ns.v }}{% endfor %}", "{}", "01" },
+    { "{{ {'a': 1}|items|first }}{{ ({'a': 1}|items|first)[0] }}", "{}", "('a', 1)a" },
+    { "{{ '%s' % none }}{{ '%s' % [1] }}{{ '%d%%' % 5 }}", "{}", "None[1]5%" },
+    { "{{ 'abc' ~ 1.0 ~ 1e-5 ~ (1/3) }}", "{}", "abc1.01e-050.3333333333333333" },
+    { "{{ True }}{{ none is none }}{{ None|string }}{{ none|lower }}", "{}", "TrueTrueNonenone" },
+    { "{{ 'a' * 0 }}{{ [1] * -1 }}{{ 3 * 'x' }}", "{}", "[]xxx" },
+    { "{{ 5 // 0.5 }}{{ 2 ** 0.5 }}{{ 10 % 3.5 }}{{ -7 // 2.0 }}", "{}",
+        "10.01.41421356237309513.0-4.0" },
+    { "{{ 1 == true }}{{ 0 == false }}{{ 1.0 in [1] }}{{ true in [1] }}", "{}",
+        "TrueTrueTrueTrue" },
+    { "{{ 'a\\u00e9\\U0001F600' }}{{ '\\x41\\101' }}", "{}", "aé😀AA" },
+    { "{{ 'it''s' }}", "{}", "its" },
+    { "{{ [1,2,3]|batch(2)|list }}", "{}", "[[1, 2], [3]]" },
+    { "{{ x['a']['b'] }}", "{\"x\": {\"a\": null}}", "" },
+    { "{{ x.a.b }}", "{\"x\": {\"a\": null}}", "" },
+    { "{% set x = [1,2,3] %}{{ x[1:][0] }}{{ x|length - 1 }}{{ x[x|length - 1] }}", "{}", "223" },
+    { "{{ 'Hello'[0:1]|lower + 'Hello'[1:] }}", "{}", "hello" },
+    { "{{ [{'a': 2}, {'a': 1}]|sort(attribute='a')|map(attribute='a')|join }}{{ [{'a': 'B'}"
+      ", {'a': 'a'}]|sort(attribute='a')|map(attribute='a')|join }}",
+        "{}", "12aB" },
+    { "{{ 3|string|length }}{{ 3.50|string }}", "{}", "13.5" },
+    { "{% if not messages %}E{% endif %}{% if messages|length == 0 %}Z{% endif %}",
+        "{\"messages\": []}", "EZ" },
 };
 
 struct ErrorCase {
@@ -494,6 +525,7 @@ const ErrorCase kErrorCases[] = {
         "{}" }, // macro 'm' takes not more than 1 argument(s)
     { "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(b=1) }}",
         "{}" }, // macro 'm' takes no keyword argument 'b'
+    { "{{ 1 in none }}", "{}" }, // argument of type 'NoneType' is not iterable
 };
 
 } // namespace lathe::test::jinjacases
