@@ -59,12 +59,11 @@ public:
     }
     void apply(std::vector<std::string> &tokens) const override
     {
-        for (std::size_t i = 0; i < tokens.size(); ++i) {
-            std::string s = replaceLiteral(tokens[i], m_replacement, " ");
-            if (i == 0 && m_stripFirst && !s.empty() && s[0] == ' ')
-                s.erase(0, 1);
-            tokens[i] = std::move(s);
-        }
+        // As the tokenizers library does: in the first token every replacement character is
+        // dropped (not only a leading one); elsewhere each becomes a space.
+        for (std::size_t i = 0; i < tokens.size(); ++i)
+            tokens[i]
+                = replaceLiteral(tokens[i], m_replacement, (i == 0 && m_stripFirst) ? "" : " ");
     }
 
 private:

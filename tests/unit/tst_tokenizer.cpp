@@ -329,6 +329,14 @@ private Q_SLOTS:
             d({ { "type", "Metaspace" }, { "replacement", "_" }, { "prepend_scheme", "always" } },
                 { "_a", "_b" }),
             std::string("a b"));
+        QCOMPARE(
+            d({ { "type", "Metaspace" }, { "replacement", "_" }, { "prepend_scheme", "first" } },
+                { "__a", "_b" }),
+            std::string("a b"));
+        QCOMPARE(
+            d({ { "type", "Metaspace" }, { "replacement", "_" }, { "prepend_scheme", "never" } },
+                { "_a", "_b" }),
+            std::string(" a b"));
         QCOMPARE(d({ { "type", "Strip" }, { "content", "x" }, { "start", 2 }, { "stop", 1 } },
                      { "xxxaxx" }),
             std::string("xax"));
