@@ -423,7 +423,11 @@ Value makeGlobals(const RenderOptions &options)
             tm = now();
         } else {
             const std::time_t t = std::time(nullptr);
+#ifdef _WIN32
+            localtime_s(&tm, &t);
+#else
             localtime_r(&t, &tm);
+#endif
         }
         char buf[512];
         const std::size_t n = std::strftime(buf, sizeof buf, a.positional[0].str().c_str(), &tm);

@@ -188,6 +188,15 @@ private Q_SLOTS:
         QVERIFY2(contains(open, "unterminated"), open.c_str());
     }
 
+    void strftimeNowUsesInjectedOrRealClock()
+    {
+        QCOMPARE(
+            render("{{ strftime_now('%Y-%m-%d %H:%M:%S') }}"), std::string("2026-01-15 12:00:00"));
+        const std::string year = render("{{ strftime_now('%Y') }}", "{}", RenderOptions {});
+        QCOMPARE(year.size(), std::size_t(4));
+        QVERIFY(year >= "2024");
+    }
+
     void formatFilterAndPercentOperator()
     {
         QCOMPARE(render("{{ '%s is %d years'|format('Ann', 7) }}"), std::string("Ann is 7 years"));
