@@ -247,6 +247,19 @@ private:
             }
             auto scope = child(defScope);
             const std::size_t nparams = def->names.size() - 1;
+            const bool usesVarargs = def->attr.find('v') != std::string::npos;
+            const bool usesKwargs = def->attr.find('k') != std::string::npos;
+            List extraArgs;
+            Value extraKwargs = Value::dict();
+            if (usesVarargs)
+                while (a.positional.size() > nparams) {
+                    extraArgs.insert(extraArgs.begin(), a.positional.back());
+                    a.positional.pop_back();
+                }
+            if (usesVarargs)
+                scope->vars["varargs"] = Value::list(std::move(extraArgs), true);
+            if (usesKwargs)
+                scope->vars["kwargs"] = extraKwargs;
             if (a.positional.size() > nparams) {
                 --m_depth;
                 throw BuiltinError("macro '" + def->names[0] + "' takes not more than "
@@ -265,7 +278,9 @@ private:
                         bound[i] = found = true;
                     }
                 }
-                if (!found) {
+                if (!found && usesKwargs) {
+                    extraKwargs.entries().set(Value(k), v);
+                } else if (!found) {
                     --m_depth;
                     throw BuiltinError(
                         "macro '" + def->names[0] + "' takes no keyword argument '" + k + "'");

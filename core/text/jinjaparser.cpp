@@ -253,7 +253,15 @@ private:
         next();
         expectBlockEnd();
         std::string end;
+        const std::size_t bodyStart = m_pos;
         s.bodies.push_back(parseFrame({ "endmacro" }, end));
+        // Like Jinja2, a macro takes extra arguments only when its body uses varargs/kwargs.
+        for (std::size_t i = bodyStart; i < m_pos; ++i) {
+            if (m_tok[i].type == TT::Name && m_tok[i].text == "varargs")
+                s.attr += 'v';
+            if (m_tok[i].type == TT::Name && m_tok[i].text == "kwargs")
+                s.attr += 'k';
+        }
         if (cur().type == TT::Name)
             next(); // {% endmacro name %}
         expectBlockEnd();

@@ -77,7 +77,7 @@ struct Stmt {
                                 // Set: value, (target object for ns.attr); Macro: defaults
     std::vector<Body> bodies; // If: one per condition (+ else); For: body, else
     std::vector<std::string> names; // For/Set targets; Macro: name then parameters
-    std::string attr; // Set ns.attr: the attribute
+    std::string attr; // Set ns.attr: the attribute; Macro: 'v'/'k' when it uses varargs/kwargs
     ExprPtr filter; // SetBlock / FilterBlock: filter chain (input is nullptr)
 };
 

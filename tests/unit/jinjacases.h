@@ -493,6 +493,24 @@ const Case kCases[] = {
     { "{{ 3|string|length }}{{ 3.50|string }}", "{}", "13.5" },
     { "{% if not messages %}E{% endif %}{% if messages|length == 0 %}Z{% endif %}",
         "{\"messages\": []}", "EZ" },
+    { "{% for i in [1,2] %}{% if i == 2 %}[{{ x }}]{% endif %}{% set x = i %}{% endfor %}", "{}",
+        "[]" },
+    { "{% set x = 1 %}{% for i in [1] %}{{ x }}{% set x = 2 %}{{ x }}{% endfor %}{{ x }}", "{}",
+        "121" },
+    { "{% set x = 1 %}{% if true %}{% set x = 2 %}{% endif %}{{ x }}", "{}", "2" },
+    { "{% macro m(a) %}{{ a }}{{ varargs }}{% endmacro %}{{ m(1) }}", "{}", "1()" },
+    { "{% for i in [1, 2] %}{% set x = loop.index %}{% endfor %}{{ x }}", "{}", "" },
+    { "{% set ns = namespace(found=false) %}{% for m in ms %}{% if m.role == 'system' %}{% "
+      "set ns.found = true %}{% endif %}{% endfor %}{{ ns.found }}",
+        "{\"ms\": [{\"role\": \"system\"}]}", "True" },
+    { "{% for m in ms %}{{ loop.index0 }}{% for n in m.c %}{{ loop.index0 }}{% endfor %}{% "
+      "endfor %}",
+        "{\"ms\": [{\"c\": [1, 2]}, {\"c\": [3]}]}", "00110" },
+    { "{%- for message in messages -%}{%- if loop.first and message.role == 'system' -%}{%-"
+      " continue -%}{%- endif -%}{{ message.role }}{%- endfor -%}",
+        "{\"messages\": [{\"role\": \"system\"}, {\"role\": \"user\"}]}", "user" },
+    { "{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, 3, x=4) }}", "{}",
+        "1(2, 3){'x': 4}" },
 };
 
 struct ErrorCase {
@@ -526,6 +544,10 @@ const ErrorCase kErrorCases[] = {
     { "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(b=1) }}",
         "{}" }, // macro 'm' takes no keyword argument 'b'
     { "{{ 1 in none }}", "{}" }, // argument of type 'NoneType' is not iterable
+    { "{% macro m(a) %}{{ a }}{% endmacro %}{{ m(1, 2) }}",
+        "{}" }, // macro 'm' takes not more than 1 argument(s)
+    { "{% macro m() %}{{ kwargs }}{% endmacro %}{{ m(1) }}",
+        "{}" }, // macro 'm' takes not more than 0 argument(s)
 };
 
 } // namespace lathe::test::jinjacases
