@@ -167,9 +167,16 @@ private:
                 continue;
             }
             std::string text = m_src.substr(m_pos, open - m_pos);
+            const bool lineStarting = m_pos == 0 || m_src[m_pos - 1] == '\n';
             if (mod == '-') {
                 while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
                     text.pop_back();
+            } else if (mod != '+') {
+                // lstrip_blocks applies to {% endraw %} as to any block tag.
+                const std::size_t nl = text.rfind('\n');
+                const std::size_t lpos = nl == std::string::npos ? 0 : nl + 1;
+                if ((lpos > 0 || lineStarting) && isBlank(text, lpos))
+                    text.erase(lpos);
             }
             emitText(std::move(text), m_line);
             advanceTo(q + 2);

@@ -511,6 +511,10 @@ const Case kCases[] = {
         "{\"messages\": [{\"role\": \"system\"}, {\"role\": \"user\"}]}", "user" },
     { "{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, 3, x=4) }}", "{}",
         "1(2, 3){'x': 4}" },
+    { " a {%+ set v = 1 %}  {% raw -%}x\n  {% endraw -%}  \n{# c #}a", "{}", " a   x\na" },
+    { "\t{%- raw %}x\n  {% endraw -%} a {{ 'E' }}  \n", "{}", "x\na E  " },
+    { "a{% raw %}  \n  {% endraw %}\n{{- 'E' }}\n{% set v = 1 %}\n\n", "{}", "a  \nE\n" },
+    { "{% raw %}  x  {%+ endraw %}|{% raw %}\n  {%- endraw %}|", "{}", "  x  ||" },
 };
 
 struct ErrorCase {
