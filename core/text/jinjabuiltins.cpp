@@ -318,17 +318,28 @@ bool applyTest(const std::string &name, const Value &v, CallArgs &a)
         return s == (name == "lower" ? lowerString(s) : upperString(s));
     }
     if (name == "even" || name == "odd" || name == "divisibleby") {
-        if (!v.isInt() && !v.isBool())
-            throw BuiltinError("test '" + name + "' needs an integer, not " + v.typeName());
-        std::int64_t d = 2;
+        // Jinja2 computes value % n with Python semantics, so floats are allowed.
+        if (!v.isNumber())
+            throw BuiltinError("test '" + name + "' needs a number, not " + v.typeName());
+        Value n = Value(2);
         if (name == "divisibleby") {
-            const Value &n = need();
-            if (!n.isInt() || n.integer() == 0)
-                throw BuiltinError("divisibleby needs a non-zero integer");
-            d = n.integer();
+            n = need();
+            if (!n.isNumber() || n.number() == 0)
+                throw BuiltinError("divisibleby needs a non-zero number");
         }
-        const bool divisible = v.integer() % d == 0;
-        return name == "odd" ? !divisible : divisible;
+        double rem;
+        if (!v.isFloat() && !n.isFloat()) {
+            const std::int64_t r = v.integer() % n.integer();
+            rem = static_cast<double>(
+                (r != 0 && ((r < 0) != (n.integer() < 0))) ? r + n.integer() : r);
+        } else {
+            rem = std::fmod(v.number(), n.number());
+            if (rem != 0 && ((rem < 0) != (n.number() < 0)))
+                rem += n.number();
+        }
+        if (name == "odd")
+            return rem == 1;
+        return rem == 0;
     }
     if (name == "equalto" || name == "eq" || name == "==" || name == "sameas")
         return v == need();

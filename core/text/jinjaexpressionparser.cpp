@@ -420,6 +420,8 @@ ExprPtr ExpressionParser::parseFilterExpr(ExprPtr e)
                 next();
             }
             t->name = expectName();
+            if (isName("is"))
+                fail("You cannot chain multiple tests with is");
             if (m_soft == 0 && !isJinjaTest(t->name))
                 fail("No test named '" + t->name + "'.");
             t->children.push_back(std::move(e));
@@ -427,8 +429,8 @@ ExprPtr ExpressionParser::parseFilterExpr(ExprPtr e)
                 parseArgs(*t);
             } else if ((cur().type == TT::Name || cur().type == TT::String || cur().type == TT::Int
                            || cur().type == TT::Float || isOp("[") || isOp("{"))
-                && !isName("else") && !isName("or") && !isName("and") && !isName("if")
-                && !isName("in") && !isName("not") && !isName("is")) {
+                && !isName("else") && !isName("or") && !isName("and")) {
+                // As in Jinja2, any other name here is the test's argument ("x is sameas y").
                 t->argNames.emplace_back();
                 t->children.push_back(parsePostfix(parsePrimary()));
             }

@@ -526,7 +526,7 @@ private:
         if (op == "*") {
             const Value &seq = l.isNumber() ? r : l;
             const Value &count = l.isNumber() ? l : r;
-            if ((seq.isString() || seq.isList()) && count.isInt()) {
+            if ((seq.isString() || seq.isList()) && (count.isInt() || count.isBool())) {
                 const std::int64_t n = count.integer();
                 if (n > 0 && seq.length() * n > static_cast<std::int64_t>(m_opt.maxOutputBytes))
                     fail(e.line, "repeated sequence is too large");
@@ -539,7 +539,7 @@ private:
                 List items;
                 for (std::int64_t i = 0; i < n; ++i)
                     items.insert(items.end(), seq.items().begin(), seq.items().end());
-                return Value::list(std::move(items));
+                return Value::list(std::move(items), seq.isTuple());
             }
         }
         fail(e.line, unsupported);

@@ -329,6 +329,8 @@ std::string percentFormat(const std::string &fmt, const Value &args)
         }
         out += buf;
     }
+    if (!isTuple && next == 0 && !args.isDict() && !args.isList())
+        throw BuiltinError("not all arguments converted during string formatting");
     if (isTuple && next < args.items().size())
         throw BuiltinError("not all arguments converted during string formatting");
     return out;

@@ -515,6 +515,11 @@ const Case kCases[] = {
     { "\t{%- raw %}x\n  {% endraw -%} a {{ 'E' }}  \n", "{}", "x\na E  " },
     { "a{% raw %}  \n  {% endraw %}\n{{- 'E' }}\n{% set v = 1 %}\n\n", "{}", "a  \nE\n" },
     { "{% raw %}  x  {%+ endraw %}|{% raw %}\n  {%- endraw %}|", "{}", "  x  ||" },
+    { "{{ 'ab' * true }}|{{ 0 * (1, 'x') }}|{{ [1, 2] * [1, 2] is true }}|{{ 2.5 is odd }}|"
+      "{{ 3.0 is odd }}|{{ -3 is odd }}|{{ 7.5 is divisibleby 2.5 }}",
+        "{}", "ab|()|[]|False|True|True|True" },
+    { "{{ 1 is sameas 1 if true else 2 }}", "{}", "True" },
+    { "{{ x is defined and x is not none }}", "{\"x\": 1}", "True" },
 };
 
 struct ErrorCase {
@@ -552,6 +557,8 @@ const ErrorCase kErrorCases[] = {
         "{}" }, // macro 'm' takes not more than 1 argument(s)
     { "{% macro m() %}{{ kwargs }}{% endmacro %}{{ m(1) }}",
         "{}" }, // macro 'm' takes not more than 0 argument(s)
+    { "{{ 1 is none is none }}", "{}" }, // You cannot chain multiple tests with is
+    { "{{ 'abc' % 5 }}", "{}" }, // not all arguments converted during string formatting
 };
 
 } // namespace lathe::test::jinjacases
