@@ -4,6 +4,8 @@
 // Encodes one pre-token at a time; results are cached per pre-token.
 #pragma once
 
+#include "text/tokenmodel.h"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <array>
@@ -16,20 +18,20 @@
 
 namespace lathe {
 
-class BpeModel {
+class BpeModel : public TokenModel {
 public:
     // `j` is the "model" object. Throws FormatError / UnsupportedError naming `context`.
     static std::unique_ptr<BpeModel> fromJson(const nlohmann::json &j, const std::string &context);
 
     // Appends the ids of one pre-token.
-    void encode(const std::string &piece, std::vector<int32_t> &out) const;
+    void encode(const std::string &piece, std::vector<int32_t> &out) const override;
 
     // -1 when the token is not in the vocabulary.
-    int32_t idForToken(const std::string &token) const;
+    int32_t idForToken(const std::string &token) const override;
     // nullptr when no token has this id.
-    const std::string *tokenForId(int32_t id) const;
+    const std::string *tokenForId(int32_t id) const override;
     // One more than the largest id.
-    std::size_t size() const { return m_idToToken.size(); }
+    std::size_t size() const override { return m_idToToken.size(); }
 
 private:
     void encodeUncached(const std::string &piece, std::vector<int32_t> &out) const;

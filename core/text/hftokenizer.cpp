@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "text/tokenizer.h"
+#include "text/hftokenizer.h"
 
 #include "text/addedtokens.h"
 #include "text/bpemodel.h"
+#include "text/tokenmodel.h"
 #include "text/decoder.h"
 #include "text/normalizer.h"
 #include "text/pretokenizer.h"
@@ -47,36 +48,56 @@ std::string tokenContent(const nlohmann::json &j)
 
 } // namespace
 
-Tokenizer::Tokenizer()
+HfTokenizer::HfTokenizer()
     : m_added(std::make_unique<AddedTokens>())
 {
 }
-Tokenizer::~Tokenizer() = default;
+HfTokenizer::~HfTokenizer() = default;
 
 std::shared_ptr<Tokenizer> Tokenizer::fromTokenizerJson(const std::string &path)
+{
+    return HfTokenizer::fromFile(path);
+}
+
+std::shared_ptr<HfTokenizer> HfTokenizer::fromFile(const std::string &path)
 {
     fs::path file(path);
     if (fs::is_directory(file))
         file /= "tokenizer.json";
     if (!fs::exists(file))
         throw IoError("tokenizer file '" + file.string() + "' does not exist");
-    const std::string ctx = file.string();
     const nlohmann::json j = readJson(file);
+    const fs::path configPath = file.parent_path() / "tokenizer_config.json";
+    const nlohmann::json config = fs::exists(configPath) ? readJson(configPath) : nlohmann::json();
+    if (!config.is_null() && !config.is_object())
+        throw FormatError("'" + configPath.string() + "': top level is not a JSON object");
+    return fromJson(j, file.string(), config);
+}
+
+std::shared_ptr<HfTokenizer> HfTokenizer::fromJson(const nlohmann::json &j,
+    const std::string &context, const nlohmann::json &config, std::unique_ptr<TokenModel> model,
+    std::string kind)
+{
+    const std::string &ctx = context;
     if (!j.is_object())
         throw FormatError(ctx + ": top level is not a JSON object");
 
-    auto tok = std::shared_ptr<Tokenizer>(new Tokenizer);
+    auto tok = std::shared_ptr<HfTokenizer>(new HfTokenizer);
     tok->m_path = ctx;
+    tok->m_kind = std::move(kind);
     try {
-        if (!j.contains("model"))
-            throw FormatError(ctx + ": no \"model\"");
+        if (model) {
+            tok->m_model = std::move(model);
+        } else {
+            if (!j.contains("model"))
+                throw FormatError(ctx + ": no \"model\"");
+            tok->m_model = BpeModel::fromJson(j.at("model"), ctx);
+        }
         tok->m_normalizer = Normalizer::fromJson(j.value("normalizer", nlohmann::json()), ctx);
         tok->m_preTokenizer
             = PreTokenizer::fromJson(j.value("pre_tokenizer", nlohmann::json()), ctx);
-        tok->m_model = BpeModel::fromJson(j.at("model"), ctx);
         tok->m_decoder = Decoder::fromJson(j.value("decoder", nlohmann::json()), ctx);
         tok->m_vocabSize = tok->m_model->size();
-
         for (const auto &a : j.value("added_tokens", nlohmann::json::array())) {
             AddedToken t;
             t.id = a.at("id").get<int32_t>();
@@ -140,28 +161,36 @@ std::shared_ptr<Tokenizer> Tokenizer::fromTokenizerJson(const std::string &path)
         throw FormatError(ctx + ": unexpected structure: " + e.what());
     }
 
-    const fs::path config = file.parent_path() / "tokenizer_config.json";
-    if (fs::exists(config))
-        tok->loadConfig(config.string());
+    if (config.is_object())
+        tok->applyConfig(config, ctx);
     return tok;
 }
 
-void Tokenizer::loadConfig(const std::string &configPath)
+void HfTokenizer::applyConfig(const nlohmann::json &c, const std::string &context)
 {
-    const nlohmann::json c = readJson(configPath);
-    if (!c.is_object())
-        throw FormatError("'" + configPath + "': top level is not a JSON object");
-    if (c.contains("bos_token"))
-        m_bosId = idForToken(tokenContent(c.at("bos_token")));
-    if (c.contains("eos_token"))
-        m_eosId = idForToken(tokenContent(c.at("eos_token")));
-    if (c.contains("add_bos_token") && c.at("add_bos_token").is_boolean())
-        m_configAddBos = c.at("add_bos_token").get<bool>();
-    if (c.contains("add_eos_token") && c.at("add_eos_token").is_boolean())
-        m_configAddEos = c.at("add_eos_token").get<bool>();
+    try {
+        if (c.contains("bos_token"))
+            m_bosId = idForToken(tokenContent(c.at("bos_token")));
+        if (c.contains("eos_token"))
+            m_eosId = idForToken(tokenContent(c.at("eos_token")));
+        if (c.contains("add_bos_token") && c.at("add_bos_token").is_boolean())
+            m_configAddBos = c.at("add_bos_token").get<bool>();
+        if (c.contains("add_eos_token") && c.at("add_eos_token").is_boolean())
+            m_configAddEos = c.at("add_eos_token").get<bool>();
+    } catch (const nlohmann::json::exception &e) {
+        throw FormatError(context + ": unexpected tokenizer_config structure: " + e.what());
+    }
 }
 
-void Tokenizer::encodeText(
+void HfTokenizer::setAddFlags(bool addBos, bool addEos)
+{
+    m_hasTemplate = false;
+    m_template.clear();
+    m_configAddBos = addBos;
+    m_configAddEos = addEos;
+}
+
+void HfTokenizer::encodeText(
     const std::string &text, bool firstSegment, std::vector<int32_t> &out) const
 {
     if (text.empty())
@@ -176,7 +205,7 @@ void Tokenizer::encodeText(
         m_model->encode(p, out);
 }
 
-std::vector<int32_t> Tokenizer::encode(const std::string &text, bool addSpecialTokens) const
+std::vector<int32_t> HfTokenizer::encode(const std::string &text, bool addSpecialTokens) const
 {
     // Regexes run in UTF mode; repair invalid input first, as a Rust &str would never hold it.
     const std::string input = utf8::isValid(text) ? text : utf8::repairLossy(text);
@@ -215,7 +244,7 @@ std::vector<int32_t> Tokenizer::encode(const std::string &text, bool addSpecialT
     return out;
 }
 
-std::string Tokenizer::decode(const std::vector<int32_t> &ids, bool skipSpecialTokens) const
+std::string HfTokenizer::decode(const std::vector<int32_t> &ids, bool skipSpecialTokens) const
 {
     std::vector<std::string> tokens;
     tokens.reserve(ids.size());
@@ -238,7 +267,7 @@ std::string Tokenizer::decode(const std::vector<int32_t> &ids, bool skipSpecialT
     return utf8::isValid(out) ? out : utf8::repairLossy(out);
 }
 
-std::string Tokenizer::tokenToString(int32_t id) const
+std::string HfTokenizer::tokenToString(int32_t id) const
 {
     if (const AddedToken *a = m_added->byId(id))
         return a->content;
@@ -247,7 +276,7 @@ std::string Tokenizer::tokenToString(int32_t id) const
     return {};
 }
 
-int32_t Tokenizer::idForToken(const std::string &token) const
+int32_t HfTokenizer::idForToken(const std::string &token) const
 {
     if (token.empty())
         return -1;
@@ -255,12 +284,12 @@ int32_t Tokenizer::idForToken(const std::string &token) const
     return id >= 0 ? id : m_model->idForToken(token);
 }
 
-bool Tokenizer::isSpecial(int32_t id) const
+bool HfTokenizer::isSpecial(int32_t id) const
 {
     return m_added->isSpecial(id);
 }
 
-bool Tokenizer::addsBos() const
+bool HfTokenizer::addsBos() const
 {
     if (m_hasTemplate) {
         return m_bosId >= 0 && !m_template.empty() && !m_template.front().sequence
