@@ -7,6 +7,7 @@
 
 #include "text/streamdecoder.h"
 #include "text/tokenizer.h"
+#include "text/tokenizerloader.h"
 #include "text/utf8.h"
 
 #include <QElapsedTimer>
@@ -84,12 +85,17 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("vectors");
         QTest::addColumn<QString>("tokenizer");
-        QTest::newRow("gpt-2") << "ggml-vocab-gpt-2"
-                               << "hf-gpt2";
+        const QString gguf = "llamacpp-vectors/ggml-vocab-";
+        QTest::newRow("gpt-2 tokenizer.json") << "ggml-vocab-gpt-2"
+                                              << "hf-gpt2";
+        QTest::newRow("gpt-2 GGUF") << "ggml-vocab-gpt-2" << gguf + "gpt-2.gguf";
         QTest::newRow("llama-bpe") << "ggml-vocab-llama-bpe"
                                    << "hf-llama3";
         QTest::newRow("qwen2") << "ggml-vocab-qwen2"
                                << "hf-qwen2_5";
+        QTest::newRow("llama-spm GGUF") << "ggml-vocab-llama-spm" << gguf + "llama-spm.gguf";
+        QTest::newRow("llama-spm tokenizer.model") << "ggml-vocab-llama-spm"
+                                                   << "llama2-spm/tokenizer.model";
     }
 
     void llamaCppVectors()
@@ -97,8 +103,8 @@ private Q_SLOTS:
         LATHE_REQUIRE_SHARED_DATA();
         QFETCH(QString, vectors);
         QFETCH(QString, tokenizer);
-        const auto tok = Tokenizer::fromTokenizerJson(
-            lathe::test::dataPath("tokenizers/" + tokenizer).toStdString());
+        const auto tok
+            = lathe::loadTokenizer(lathe::test::dataPath("tokenizers/" + tokenizer).toStdString());
         const QString base = "tokenizers/llamacpp-vectors/" + vectors + ".gguf";
         // Every case is followed by the separator, so the last split part is empty; the .out
         // file has one line per case (an empty line for the empty string) and a final newline.
