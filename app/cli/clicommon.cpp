@@ -96,6 +96,14 @@ void printLine(const std::string &text)
     std::cout.flush();
 }
 
+void printExactText(const std::string &text)
+{
+    std::cout << text;
+    if (::isatty(STDOUT_FILENO) == 1 && (text.empty() || text.back() != '\n'))
+        std::cout << '\n';
+    std::cout.flush();
+}
+
 void printStatus(const std::string &text)
 {
     std::cerr << text << '\n';

@@ -42,6 +42,12 @@ Command addLogitsCommand(CLI::App &parent, GlobalOptions &globals);
 Command addGenerateCommand(CLI::App &parent, GlobalOptions &globals);
 Command addPerplexityCommand(CLI::App &parent, GlobalOptions &globals);
 Command addBenchCommand(CLI::App &parent, GlobalOptions &globals);
+Command addTrainCommand(CLI::App &parent, GlobalOptions &globals);
+Command addTokenizeCommand(CLI::App &parent, GlobalOptions &globals);
+Command addDetokenizeCommand(CLI::App &parent, GlobalOptions &globals);
+Command addTemplateCommand(CLI::App &parent, GlobalOptions &globals);
+Command addChatCommand(CLI::App &parent, GlobalOptions &globals);
+Command addBenchTokenizerCommand(CLI::App &parent, GlobalOptions &globals);
 
 // Adds --json, --threads and --progress to a subcommand (bound to `globals`), so they can
 // follow the command name and `lathe-cli CMD --help` lists them.
@@ -63,6 +69,9 @@ void withPathContext(const std::string &path, const std::function<void()> &fn);
 void printJson(const Json &value);
 // Writes one line to stdout and flushes.
 void printLine(const std::string &text);
+// Writes `text` to stdout exactly as is (so it compares byte for byte), plus a newline only
+// when stdout is a terminal (so the shell prompt starts on a line of its own); flushes.
+void printExactText(const std::string &text);
 // Writes one line to stderr (status messages in text mode; never data).
 void printStatus(const std::string &text);
 

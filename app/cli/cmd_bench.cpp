@@ -11,6 +11,7 @@
 #include "model/kvcache.h"
 #include "model/model.h"
 #include "model/transformer.h"
+#include "util/demomodel.h"
 #include "util/error.h"
 #include "util/threadpool.h"
 
@@ -315,6 +316,8 @@ Command addBenchCommand(CLI::App &parent, GlobalOptions &globals)
 
     return {cmd, [o, shape, &globals] {
                 o->shapeGiven = shape->count() > 0;
+                if (!o->model.empty())
+                    o->model = resolveModelArgument(o->model);
                 run(*o, globals);
             }};
 }

@@ -4,6 +4,7 @@
 #include "clicommon.h"
 
 #include "io/modelsummary.h"
+#include "util/demomodel.h"
 
 #include <CLI/CLI.hpp>
 
@@ -170,12 +171,14 @@ Command addInfoCommand(CLI::App &parent, GlobalOptions &globals)
                 "any size; works on bare .safetensors files without a config.json.\n"
                 "Example: lathe-cli info --json models/tinystories-656k");
     cmd->add_option("MODEL", options->model,
-                    "Hugging Face folder, .safetensors file (bare files too) or .gguf file")
+                    "Hugging Face folder, .safetensors file (bare files too), .gguf file, or "
+                    "'demo'")
         ->required();
     cmd->add_flag("--no-tensors", options->noTensors, "Leave out the tensor table");
     addCommonOptions(*cmd, globals);
 
     return {cmd, [options, &globals] {
+                options->model = resolveModelArgument(options->model);
                 requireExists(options->model);
                 withPathContext(options->model, [&] {
                     ProgressLine progress(globals, "reading");

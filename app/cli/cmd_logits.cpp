@@ -5,6 +5,7 @@
 
 #include "model/model.h"
 #include "model/transformer.h"
+#include "util/demomodel.h"
 
 #include <ATen/ATen.h>
 #include <CLI/CLI.hpp>
@@ -75,7 +76,8 @@ Command addLogitsCommand(CLI::App &parent, GlobalOptions &globals)
                 "9 significant digits. The output is always JSON.\n"
                 "Example: lathe-cli logits models/random/llama --ids 1,2,3");
     cmd->add_option("MODEL", options->model,
-                    "Hugging Face folder, .safetensors file with config.json beside it, or .gguf")
+                    "Hugging Face folder, .safetensors file with config.json beside it, .gguf, "
+                    "or 'demo'")
         ->required();
     cmd->add_option("--ids", options->ids, "Input token ids, comma separated (e.g. 1,2,3)")
         ->required();
@@ -83,6 +85,7 @@ Command addLogitsCommand(CLI::App &parent, GlobalOptions &globals)
 
     return {cmd, [options, &globals] {
                 const auto ids = parseIdList(options->ids, "--ids");
+                options->model = resolveModelArgument(options->model);
                 requireExists(options->model);
                 withPathContext(options->model, [&] {
                     at::InferenceMode guard;

@@ -64,6 +64,12 @@ int main(int argc, char **argv)
     commands.push_back(addGenerateCommand(app, globals));
     commands.push_back(addPerplexityCommand(app, globals));
     commands.push_back(addBenchCommand(app, globals));
+    commands.push_back(addTrainCommand(app, globals));
+    commands.push_back(addTokenizeCommand(app, globals));
+    commands.push_back(addDetokenizeCommand(app, globals));
+    commands.push_back(addTemplateCommand(app, globals));
+    commands.push_back(addChatCommand(app, globals));
+    commands.push_back(addBenchTokenizerCommand(app, globals));
 
     try {
         app.parse(argc, argv);
