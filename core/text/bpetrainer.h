@@ -20,6 +20,7 @@ struct BpeTrainOptions {
     std::string eosToken;                   // must be one of specialTokens
     bool addBosToken = true;                // tokenizer_config add_bos_token
     std::string chatTemplate;               // tokenizer_config chat_template ("" = none)
+    int modelMaxLength = 1024;              // tokenizer_config model_max_length
 };
 
 // Writes DIR/tokenizer.json and DIR/tokenizer_config.json (each to a temporary file that is
