@@ -9,6 +9,19 @@
 
 namespace lathe {
 
+namespace {
+
+constexpr std::string_view kSpace = "\xE2\x96\x81"; // U+2581
+
+// Whether a "▁" starts at `pos` and the character before it is not a "▁".
+bool wordStartsAt(std::string_view s, std::size_t pos)
+{
+    return pos >= 1 && s.substr(pos, kSpace.size()) == kSpace
+        && !(pos >= kSpace.size() && s.substr(pos - kSpace.size(), kSpace.size()) == kSpace);
+}
+
+} // namespace
+
 SpmModel::SpmModel(const SpmVocabulary &vocab, const std::string &context)
     : m_pieces(vocab.pieces)
     , m_scores(vocab.scores)
@@ -40,6 +53,11 @@ SpmModel::SpmModel(const SpmVocabulary &vocab, const std::string &context)
             continue;
         m_mergeable.emplace(p, id);
     }
+    m_wordsAreIndependent = true;
+    for (const auto &[p, id] : m_mergeable)
+        for (std::size_t pos = p.find(kSpace, 1); pos != std::string::npos && m_wordsAreIndependent;
+             pos = p.find(kSpace, pos + 1))
+            m_wordsAreIndependent = !wordStartsAt(p, pos);
 }
 
 int32_t SpmModel::idForToken(const std::string &token) const
@@ -55,7 +73,7 @@ const std::string *SpmModel::tokenForId(int32_t id) const
     return &m_pieces[std::size_t(id)];
 }
 
-void SpmModel::emitSymbol(const std::string &text, std::vector<int32_t> &out) const
+void SpmModel::emitSymbol(std::string_view text, std::vector<int32_t> &out) const
 {
     if (const auto it = m_mergeable.find(text); it != m_mergeable.end()) {
         out.push_back(it->second);
@@ -73,7 +91,25 @@ void SpmModel::emitSymbol(const std::string &text, std::vector<int32_t> &out) co
     }
 }
 
-void SpmModel::encode(const std::string &piece, std::vector<int32_t> &out) const
+void SpmModel::encode(const std::string &pieceText, std::vector<int32_t> &out) const
+{
+    const std::string_view text(pieceText);
+    if (!m_wordsAreIndependent) {
+        encodeSegment(text, out);
+        return;
+    }
+    std::size_t start = 0;
+    for (std::size_t pos = text.find(kSpace, 1); pos != std::string_view::npos;
+         pos = text.find(kSpace, pos + 1)) {
+        if (wordStartsAt(text, pos)) {
+            encodeSegment(text.substr(start, pos - start), out);
+            start = pos;
+        }
+    }
+    encodeSegment(text.substr(start), out);
+}
+
+void SpmModel::encodeSegment(std::string_view piece, std::vector<int32_t> &out) const
 {
     // Symbols form a doubly linked list over byte ranges of `piece`; a heap holds candidate
     // merges of neighbours. A merge is stale when either side changed length since it was

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -30,6 +31,13 @@ struct SpmVocabulary {
     bool addEos = false;
 };
 
+// Lets maps keyed by std::string be searched with a string_view (no temporary strings).
+struct TransparentStringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+using PieceMap = std::unordered_map<std::string, int32_t, TransparentStringHash, std::equal_to<>>;
+
 class SpmModel : public TokenModel {
 public:
     // Throws FormatError naming `context` when the vocabulary is inconsistent.
@@ -41,15 +49,19 @@ public:
     std::size_t size() const override { return m_pieces.size(); }
 
 private:
-    void emitSymbol(const std::string &text, std::vector<int32_t> &out) const;
+    void encodeSegment(std::string_view piece, std::vector<int32_t> &out) const;
+    void emitSymbol(std::string_view text, std::vector<int32_t> &out) const;
 
     std::vector<std::string> m_pieces;
     std::vector<float> m_scores;
     // Pieces a merge may produce (not control, unused or byte pieces).
-    std::unordered_map<std::string, int32_t> m_mergeable;
-    std::unordered_map<std::string, int32_t> m_all;
+    PieceMap m_mergeable;
+    PieceMap m_all;
     std::array<int32_t, 256> m_byteIds {};
     int32_t m_unkId = -1;
+    // No piece has "▁" right after another character, so no merge crosses the start of a
+    // word: long texts can be encoded word by word (same result, small heaps).
+    bool m_wordsAreIndependent = false;
 };
 
 } // namespace lathe

@@ -102,6 +102,19 @@ private Q_SLOTS:
         QCOMPARE(higherAbc->kind(), std::string("GGUF llama vocabulary"));
     }
 
+    // Words are encoded one by one only when no piece could join them: here "ab▁" can.
+    void spmMergesAcrossWords()
+    {
+        TempFiles files;
+        const auto separate = loadTokenizer(files.write("a.gguf", spmGguf(spmPieces(-2)).build()));
+        QCOMPARE(separate->encode("ab ab", false), (Ids { 8, 8 })); // ▁ab ▁ab
+        auto pieces = spmPieces(-2);
+        pieces.push_back({ "ab" + kSp, 0.0f, 1 });
+        const auto joined = loadTokenizer(files.write("b.gguf", spmGguf(pieces).build()));
+        QCOMPARE(joined->encode("ab ab", false), (Ids { 3, 12, 7 })); // ▁ ab▁ ab
+        QCOMPARE(joined->decode({ 3, 12, 7 }), std::string("ab ab"));
+    }
+
     void spmByteFallbackAndUnknown()
     {
         TempFiles files;
