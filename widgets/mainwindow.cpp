@@ -15,6 +15,7 @@
 #include "panels/modelview.h"
 #include "panels/startview.h"
 #include "settings.h"
+#include "util/demomodel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -145,6 +146,9 @@ void MainWindow::createModes()
     connect(m_startView, &StartView::openModelRequested, this, &MainWindow::openModelDialog);
     connect(m_startView, &StartView::openFolderRequested, this, &MainWindow::openFolderDialog);
     connect(m_startView, &StartView::recentModelActivated, this, &MainWindow::openModel);
+    connect(m_startView, &StartView::demoModelRequested, this,
+        [this] { openModel(QStringLiteral("demo")); });
+    m_startView->setDemoModelPath(QString::fromStdString(lathe::demoModelPath()));
 }
 
 void MainWindow::createDocks()
@@ -269,10 +273,22 @@ void MainWindow::openFolderDialog()
     openModel(dir);
 }
 
-void MainWindow::openModel(const QString &path)
+void MainWindow::openModel(const QString &requested)
 {
-    if (path.isEmpty())
+    if (requested.isEmpty())
         return;
+    // "demo" is the shorthand for the bundled demo model, as in lathe-cli.
+    QString path = requested;
+    if (requested == QLatin1String("demo")) {
+        path = QString::fromStdString(lathe::demoModelPath());
+        if (path.isEmpty()) {
+            showError(tr("Cannot Open Model"), tr("The demo model is not installed."),
+                tr("Lathe looked in $LATHE_DEMO_MODEL, share/lathe/demo-model beside the "
+                   "program and the source tree's resources/demo-model."));
+            Q_EMIT loadFailed(requested, tr("The demo model is not installed."));
+            return;
+        }
+    }
     const QFileInfo info(path);
     const QString absolute = QDir::cleanPath(info.absoluteFilePath());
     if (!info.exists()) {

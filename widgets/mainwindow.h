@@ -69,6 +69,7 @@ public Q_SLOTS:
     // Opens a folder, .safetensors or .gguf in the worker thread. The current model stays
     // until the new one has loaded. If a load is running, asks first (unless dialogs are
     // suppressed) and cancels it.
+    // `path` may be "demo" for the bundled demo model.
     void openModel(const QString &path);
     void openModelDialog();
     void openFolderDialog();

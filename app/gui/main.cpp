@@ -29,8 +29,8 @@ int main(int argc, char **argv)
     parser.addVersionOption();
     parser.addPositionalArgument(QStringLiteral("model"),
         QCoreApplication::translate("main",
-            "Model to open: a Hugging Face folder, a "
-            ".safetensors file or a .gguf file."),
+            "Model to open: a Hugging Face folder, a .safetensors file, a .gguf file, "
+            "or \"demo\" for the bundled demo model."),
         QStringLiteral("[MODEL]"));
     parser.process(app);
 

@@ -25,6 +25,7 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QMimeData>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -96,6 +97,7 @@ private Q_SLOTS:
     void bareSafetensorsListsTensors();
     void modeShortcutsAndMenus();
     void opensGguf();
+    void startPageOpensDemoModel();
     void windowStateRestored();
 
 private:
@@ -429,6 +431,31 @@ void TestMainWindow::opensGguf()
                 ->cardView()
                 ->value(QStringLiteral("Format"))
                 .startsWith(QStringLiteral("GGUF")));
+}
+
+// The Start page offers the demo model when one is installed; LATHE_DEMO_MODEL points the
+// lookup at a real model so this works before and after the bundled one exists.
+void TestMainWindow::startPageOpensDemoModel()
+{
+    LATHE_REQUIRE_SHARED_DATA();
+    const QString folder = lathe::test::dataPath(QStringLiteral("models/tinystories-656k"));
+    qputenv("LATHE_DEMO_MODEL", folder.toUtf8());
+    auto w = makeWindow();
+    auto *button = w->findChild<QPushButton *>(QStringLiteral("startOpenDemo"));
+    QVERIFY(button);
+    QVERIFY(button->isVisible());
+    QSignalSpy loaded(w.get(), &MainWindow::modelLoaded);
+    button->click();
+    QVERIFY(QTest::qWaitFor([&] { return loaded.count() > 0; }, kLoadTimeoutMs));
+    QCOMPARE(w->currentModel()->path(), QDir::cleanPath(folder).toStdString());
+
+    qputenv("LATHE_DEMO_MODEL", QDir::tempPath().toUtf8() + "/no-such-demo-model");
+    auto bare = makeWindow();
+    QVERIFY(!bare->findChild<QPushButton *>(QStringLiteral("startOpenDemo"))->isVisible());
+    QSignalSpy failed(bare.get(), &MainWindow::loadFailed);
+    bare->openModel(QStringLiteral("demo"));
+    QCOMPARE(failed.count(), 1);
+    qunsetenv("LATHE_DEMO_MODEL");
 }
 
 void TestMainWindow::windowStateRestored()

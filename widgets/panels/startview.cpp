@@ -80,8 +80,13 @@ StartView::StartView(QWidget *parent)
     openFolder->setObjectName(QStringLiteral("startOpenFolder"));
     openFolder->setMinimumHeight(32);
     openFolder->setToolTip(tr("Open a Hugging Face model folder"));
+    m_openDemo = new QPushButton(tr("Open Demo Model"), column);
+    m_openDemo->setObjectName(QStringLiteral("startOpenDemo"));
+    m_openDemo->setMinimumHeight(32);
+    m_openDemo->setVisible(false);
     buttons->addWidget(openModel);
     buttons->addWidget(openFolder);
+    buttons->addWidget(m_openDemo);
     buttons->addStretch(1);
     layout->addLayout(buttons);
     auto *dropHint
@@ -110,10 +115,18 @@ StartView::StartView(QWidget *parent)
 
     connect(openModel, &QPushButton::clicked, this, &StartView::openModelRequested);
     connect(openFolder, &QPushButton::clicked, this, &StartView::openFolderRequested);
+    connect(m_openDemo, &QPushButton::clicked, this, &StartView::demoModelRequested);
     connect(m_recentList, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem *item) {
         Q_EMIT recentModelActivated(item->data(0, Qt::UserRole).toString());
     });
     setRecentModels({});
+}
+
+void StartView::setDemoModelPath(const QString &path)
+{
+    m_openDemo->setVisible(!path.isEmpty());
+    m_openDemo->setToolTip(tr("Open the small story-writing model that comes with Lathe (%1)")
+                               .arg(QDir::toNativeSeparators(path)));
 }
 
 void StartView::setRecentModels(const QStringList &paths)

@@ -20,18 +20,22 @@ public:
     explicit StartView(QWidget *parent = nullptr);
 
     void setRecentModels(const QStringList &paths);
+    // Shows "Open Demo Model" when `path` is not empty (the demo model is installed).
+    void setDemoModelPath(const QString &path);
     QStringList recentModels() const { return m_recent; }
     QTreeWidget *recentList() const { return m_recentList; }
 
 Q_SIGNALS:
     void openModelRequested();
     void openFolderRequested();
+    void demoModelRequested();
     void recentModelActivated(const QString &path);
 
 private:
     QStringList m_recent;
     QTreeWidget *m_recentList = nullptr;
     QLabel *m_noRecent = nullptr;
+    QPushButton *m_openDemo = nullptr;
 };
 
 } // namespace lathe::ui
