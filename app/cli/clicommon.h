@@ -42,6 +42,7 @@ Command addLogitsCommand(CLI::App &parent, GlobalOptions &globals);
 Command addGenerateCommand(CLI::App &parent, GlobalOptions &globals);
 Command addPerplexityCommand(CLI::App &parent, GlobalOptions &globals);
 Command addBenchCommand(CLI::App &parent, GlobalOptions &globals);
+Command addTrainCommand(CLI::App &parent, GlobalOptions &globals);
 Command addTokenizeCommand(CLI::App &parent, GlobalOptions &globals);
 Command addDetokenizeCommand(CLI::App &parent, GlobalOptions &globals);
 Command addTemplateCommand(CLI::App &parent, GlobalOptions &globals);

@@ -64,6 +64,7 @@ int main(int argc, char **argv)
     commands.push_back(addGenerateCommand(app, globals));
     commands.push_back(addPerplexityCommand(app, globals));
     commands.push_back(addBenchCommand(app, globals));
+    commands.push_back(addTrainCommand(app, globals));
     commands.push_back(addTokenizeCommand(app, globals));
     commands.push_back(addDetokenizeCommand(app, globals));
     commands.push_back(addTemplateCommand(app, globals));
