@@ -25,7 +25,7 @@ int operand(corpus::CorpusRng &rng)
 std::string arithmeticDocument(corpus::CorpusRng &rng)
 {
     std::string doc;
-    const int lines = rng.range(4, 10);
+    const int lines = rng.range(6, 16);
     for (int i = 0; i < lines; ++i) {
         const auto [a, b, minus] = corpus::trainingArithmetic(rng);
         if (!doc.empty())

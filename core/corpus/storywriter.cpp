@@ -127,7 +127,7 @@ std::string StoryWriter::write(StoryFacts *facts, int plot)
     m_out.clear();
     m_facts = {};
     if (plot < 0)
-        plot = m_rng.range(0, 9);
+        plot = m_rng.range(0, 12);
     // Sharing, fears, not listening and baking lessons are written for children and animals.
     const bool grandparent = m_cast.hero.kind == "grandma" || m_cast.hero.kind == "grandpa";
     if (grandparent && (plot == 1 || plot == 7)) {
@@ -164,8 +164,17 @@ std::string StoryWriter::write(StoryFacts *facts, int plot)
     case 8:
         cooking();
         break;
-    default:
+    case 9:
         newFriend();
+        break;
+    case 10:
+        race();
+        break;
+    case 11:
+        growingSeed();
+        break;
+    default:
+        bedtime();
         break;
     }
     ask("What was the name of the {kind} in the story?", "The {kind} was named {N}.");
