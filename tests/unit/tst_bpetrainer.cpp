@@ -14,6 +14,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <regex>
 #include <sstream>
 
 using namespace lathe;
@@ -38,6 +40,57 @@ BpeTrainOptions demoOptions(int vocab)
     o.addBosToken = true;
     o.chatTemplate = demoChatTemplate();
     return o;
+}
+
+// The plain textbook algorithm: recount every pair after every merge. Slow, but obviously
+// right; the trainer's incremental counts must give the same merges.
+std::vector<std::string> naiveMerges(const std::vector<std::string> &pieces, int count)
+{
+    std::map<std::vector<std::string>, int64_t> words;
+    for (const auto &p : pieces) {
+        std::vector<std::string> symbols;
+        for (std::size_t i = 0; i < p.size();) {
+            std::size_t len = 1;
+            while (i + len < p.size() && (static_cast<unsigned char>(p[i + len]) & 0xC0) == 0x80)
+                ++len;
+            symbols.push_back(p.substr(i, len));
+            i += len;
+        }
+        ++words[symbols];
+    }
+    std::vector<std::string> merges;
+    while (int(merges.size()) < count) {
+        std::map<std::pair<std::string, std::string>, int64_t> pairs;
+        for (const auto &[w, n] : words)
+            for (std::size_t i = 0; i + 1 < w.size(); ++i)
+                pairs[{ w[i], w[i + 1] }] += n;
+        const std::pair<std::string, std::string> *best = nullptr;
+        int64_t bestCount = 0;
+        for (const auto &[pair, n] : pairs) // sorted: the first of equal counts wins
+            if (n > bestCount) {
+                best = &pair;
+                bestCount = n;
+            }
+        if (!best || bestCount < 2)
+            break;
+        const auto [a, b] = *best;
+        merges.push_back(a + " " + b);
+        std::map<std::vector<std::string>, int64_t> next;
+        for (const auto &[w, n] : words) {
+            std::vector<std::string> m;
+            for (std::size_t i = 0; i < w.size(); ++i) {
+                if (i + 1 < w.size() && w[i] == a && w[i + 1] == b) {
+                    m.push_back(a + b);
+                    ++i;
+                } else {
+                    m.push_back(w[i]);
+                }
+            }
+            next[m] += n;
+        }
+        words = std::move(next);
+    }
+    return merges;
 }
 
 } // namespace
@@ -144,6 +197,48 @@ private Q_SLOTS:
         QCOMPARE(j.at("model").at("byte_fallback").get<bool>(), false);
         QVERIFY(j.at("normalizer").is_null());
         QCOMPARE(j.at("added_tokens").size(), std::size_t(6));
+    }
+
+    void sameAsNaiveTraining()
+    {
+        // Pre-tokenize with the trained tokenizer's own pieces: the byte-level strings of the
+        // GPT-2 split, taken from a tokenizer without merges (vocabulary of specials + 256).
+        std::vector<std::string> docs(m_docs.begin(), m_docs.begin() + 60);
+        const std::string bytesOnly = m_tmp.filePath("bytes").toStdString();
+        trainByteLevelBpe(docs, demoOptions(6 + 256), bytesOnly);
+        const auto bytesTok = Tokenizer::fromTokenizerJson(bytesOnly);
+        std::vector<std::string> pieces;
+        static const std::regex split(
+            "'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+|[0-9]| ?[^\\sA-Za-z0-9]+|"
+            "\\s+(?!\\S)|\\s+");
+        for (const auto &doc : docs) {
+            // The corpus is ASCII apart from the chat markers, which are split out first.
+            std::string text = doc;
+            for (const auto &special : demoSpecialTokens())
+                for (std::size_t p; (p = text.find(special)) != std::string::npos;)
+                    text.replace(p, special.size(), "\x01");
+            std::size_t start = 0;
+            while (start <= text.size()) {
+                const std::size_t end = std::min(text.find('\x01', start), text.size());
+                const std::string part = text.substr(start, end - start);
+                for (auto it = std::sregex_iterator(part.begin(), part.end(), split);
+                     it != std::sregex_iterator(); ++it) {
+                    std::string mapped;
+                    for (int32_t id : bytesTok->encode(it->str(), false))
+                        mapped += bytesTok->tokenToString(id);
+                    pieces.push_back(mapped);
+                }
+                start = end + 1;
+            }
+        }
+        const std::string dir = m_tmp.filePath("small400").toStdString();
+        trainByteLevelBpe(docs, demoOptions(400), dir);
+        const auto j = nlohmann::ordered_json::parse(readAll(dir + "/tokenizer.json"));
+        const auto merges = j.at("model").at("merges").get<std::vector<std::string>>();
+        const auto expected = naiveMerges(pieces, 400 - 6 - 256);
+        QCOMPARE(merges.size(), expected.size());
+        for (std::size_t i = 0; i < merges.size(); ++i)
+            QCOMPARE(merges[i], expected[i]);
     }
 
     void deterministic()
