@@ -66,7 +66,7 @@ void StoryWriter::badWeather()
     sentence({ "After a while, the sun came out again.", "Later, the sky turned blue again." });
     sentence("{N} and {F} ran to the {P}.");
     sentence("They {act} until it was time for dinner.");
-    sentence({ "It was a {happy} day after all.",
+    sentence({ "It was a good day after all.",
         "{N} learned that a rainy day can still be a good day." });
     ask("Why couldn't {N} go to the {P} at first?", "Because the weather was bad.");
     ask("What did {N} and {F} do inside?", "They {game}.");
