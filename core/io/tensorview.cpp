@@ -11,8 +11,19 @@ namespace lathe {
 
 void toFloat32(const TensorView &view, float *out)
 {
-    const std::int64_t n = view.numel();
-    const std::uint8_t *src = view.data;
+    toFloat32Range(view, 0, view.numel(), out);
+}
+
+void toFloat32Range(const TensorView &view, std::int64_t first, std::int64_t count, float *out)
+{
+    const std::int64_t n = count;
+    const std::int64_t block = dtypeBlockElements(view.dtype);
+    if (first < 0 || count < 0 || first + count > view.numel() || first % block != 0
+        || (count % block != 0 && first + count != view.numel()))
+        throw InvalidArgument("tensor '" + view.name + "': element range " + std::to_string(first)
+                              + "+" + std::to_string(count) + " is outside the tensor or not "
+                              "on block boundaries");
+    const std::uint8_t *src = view.data + first / block * std::int64_t(dtypeBlockBytes(view.dtype));
     switch (view.dtype) {
     case DType::F32:
         std::memcpy(out, src, static_cast<std::size_t>(n) * 4);

@@ -34,5 +34,9 @@ struct TensorView {
 std::vector<float> toFloat32(const TensorView &view);
 // Same, into caller memory of numel() floats.
 void toFloat32(const TensorView &view, float *out);
+// Elements [first, first + count) only, so large tensors can be streamed in pieces. For
+// ggml block formats both must be multiples of dtypeBlockElements(). Throws InvalidArgument
+// for a range outside the tensor or not on block boundaries.
+void toFloat32Range(const TensorView &view, std::int64_t first, std::int64_t count, float *out);
 
 } // namespace lathe
