@@ -61,7 +61,7 @@ void ChatWriter::storyRequest(nlohmann::ordered_json &messages)
         break;
     }
     default: {
-        static const int kPlacePlots[] = { 0, 3, 5, 6, 9 };
+        static const int kPlacePlots[] = { 0, 3, 5, 6, 9, 10, 13 };
         plot = m_rng.pick(kPlacePlots);
         topic = writer.expand("a day {Pat}");
         break;

@@ -116,7 +116,8 @@ void StoryWriter::opening()
         "Once upon a time, there was {desc} named {N}.", "There once was {desc} called {N}.",
         "Long ago, in a little town, there lived {desc} named {N}.",
         "{N} was {desc} who lived in a small house near the {P}.",
-        "Every morning, {desc} named {N} woke up early." });
+        "Every morning, {desc} named {N} woke up early.",
+        "In a small village, there lived {desc} named {N}." });
     if (m_cast.hero.kind == "grandma" || m_cast.hero.kind == "grandpa")
         sentence({ "{^he} loved to spend time with {his} {akind}, {A}.",
             "{^his} {akind}, {A}, often came to visit." });
@@ -127,10 +128,10 @@ std::string StoryWriter::write(StoryFacts *facts, int plot)
     m_out.clear();
     m_facts = {};
     if (plot < 0)
-        plot = m_rng.range(0, 12);
+        plot = m_rng.range(0, 13);
     // Sharing, fears, not listening and baking lessons are written for children and animals.
     const bool grandparent = m_cast.hero.kind == "grandma" || m_cast.hero.kind == "grandpa";
-    if (grandparent && (plot == 1 || plot == 7)) {
+    if (grandparent && (plot == 1 || plot == 7 || plot == 13)) {
         plot = 0; // still about the object
     } else if (grandparent && (plot == 2 || plot == 8)) {
         static const int kGrandparentPlots[] = { 3, 4, 6 };
@@ -173,8 +174,11 @@ std::string StoryWriter::write(StoryFacts *facts, int plot)
     case 11:
         growingSeed();
         break;
-    default:
+    case 12:
         bedtime();
+        break;
+    default:
+        conversation();
         break;
     }
     ask("What was the name of the {kind} in the story?", "The {kind} was named {N}.");

@@ -26,7 +26,7 @@ public:
     // The story text (no trailing newline) and what can be asked about it. `plot` picks one
     // of the plots (0 lost thing, 1 sharing, 2 fear, 3 helping an animal, 4 gift, 5 bad
     // weather, 6 discovery, 7 not listening, 8 cooking, 9 new friend, 10 race, 11 growing a
-    // seed, 12 bedtime); -1 draws one.
+    // seed, 12 bedtime, 13 a conversation); -1 draws one.
     std::string write(StoryFacts *facts = nullptr, int plot = -1);
 
     // Replaces {key} by the cast's words ({^key} capitalized): N/he/him/his/desc (hero),
@@ -56,6 +56,7 @@ private:
     void race();
     void growingSeed();
     void bedtime();
+    void conversation();
 
     CorpusRng &m_rng;
     Cast m_cast;

@@ -100,4 +100,38 @@ void StoryWriter::bedtime()
     ask("What did {N} dream about?", "{N} dreamed about flying over the {P}.");
 }
 
+void StoryWriter::conversation()
+{
+    sentence({ "{N} and {F} sat under a big tree.", "It was a sunny morning.",
+        "{N} and {F} were sitting on the steps in front of the house." });
+    say("F",
+        m_rng.pick(std::vector<std::string> {
+            "What do you want to do today?", "I am bored. What should we do?" }));
+    say("N",
+        m_rng.pick(
+            std::vector<std::string> { "Let's go to the {P}!", "I know! We can go to the {P}." }));
+    say("F", "That is a good idea. But we have to ask {A} first.");
+    sentence("So they ran inside.");
+    say("N", "{A}, can we go to the {P}, please?");
+    say("A",
+        m_rng.pick(std::vector<std::string> {
+            "Yes, you can. Be home before dinner.", "Yes, but I will come with you." }));
+    say("N", "Thank you!");
+    paragraph();
+    sentence("So they went to the {P}.");
+    sentence(m_rng.pick(m_cast.place->scenery));
+    sentence("They {act}.");
+    say("F",
+        m_rng.pick(std::vector<std::string> {
+            "This is the best day ever!", "I am so glad we came here." }));
+    say("N",
+        m_rng.pick(std::vector<std::string> {
+            "Me too! Let's come back tomorrow.", "Me too. You are my best friend." }));
+    sentence({ "When the sun went down, they walked home together, tired and {happy}.",
+        "Then they went home, {happy} and hungry." });
+    ask("Where did {N} and {F} go?", "They went to the {P}.");
+    ask("Who did they ask first?", "They asked {A}.");
+    ask("What did they do {Pat}?", "They {act}.");
+}
+
 } // namespace lathe::corpus
