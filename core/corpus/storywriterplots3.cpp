@@ -8,8 +8,17 @@ void StoryWriter::race()
 {
     opening();
     sentence({ "{N} and {F} liked to run.", "{N} was very fast, and so was {F}." });
+    // Races need open ground: indoor or crowded places become the park.
+    const std::string &place = m_cast.place->name;
+    const bool open = !(place == "library" || place == "school" || place == "market"
+        || place == "zoo" || place == "river" || place == "lake");
+    if (!open) {
+        set("P", "park");
+        set("Pat", "at the park");
+    }
     sentence("One day, they went to the {P} with {A}.");
-    sentence(m_rng.pick(m_cast.place->scenery));
+    sentence(open ? m_rng.pick(m_cast.place->scenery)
+                  : std::string("The grass was green and the sky was blue."));
     say("F",
         m_rng.pick(
             std::vector<std::string> { "Let's have a race!", "I bet I can run faster than you!" }));
