@@ -48,6 +48,7 @@ Command addDetokenizeCommand(CLI::App &parent, GlobalOptions &globals);
 Command addTemplateCommand(CLI::App &parent, GlobalOptions &globals);
 Command addChatCommand(CLI::App &parent, GlobalOptions &globals);
 Command addBenchTokenizerCommand(CLI::App &parent, GlobalOptions &globals);
+Command addAnalyzeCommand(CLI::App &parent, GlobalOptions &globals);
 
 // Adds --json, --threads and --progress to a subcommand (bound to `globals`), so they can
 // follow the command name and `lathe-cli CMD --help` lists them.

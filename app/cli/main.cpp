@@ -70,6 +70,7 @@ int main(int argc, char **argv)
     commands.push_back(addTemplateCommand(app, globals));
     commands.push_back(addChatCommand(app, globals));
     commands.push_back(addBenchTokenizerCommand(app, globals));
+    commands.push_back(addAnalyzeCommand(app, globals));
 
     try {
         app.parse(argc, argv);

@@ -88,11 +88,10 @@ void forEachChunk(const TensorView &t, const CancelToken &cancel, MakeState &&ma
     });
 }
 
-int binOf(double v, double lo, double width, int bins)
+// `inverseWidth` is bins per unit (0 when all values are equal), so no division per value.
+int binOf(double v, double lo, double inverseWidth, int bins)
 {
-    if (!(width > 0))
-        return 0;
-    const int b = int((v - lo) / width);
+    const int b = int((v - lo) * inverseWidth);
     return std::clamp(b, 0, bins - 1);
 }
 
@@ -237,8 +236,9 @@ WeightStats computeWeightStats(
         h.hi = s.max;
     }
     const int bins = options.bins;
-    const double displayWidth = (h.hi - h.lo) / bins;
-    const double fineWidth = (s.max - s.min) / kPercentileBins;
+    const auto inverse = [](double span, int bins) { return span > 0 ? bins / span : 0.0; };
+    const double displayScale = inverse(h.hi - h.lo, bins);
+    const double fineScale = inverse(s.max - s.min, kPercentileBins);
     const double threshold = options.outlierK * s.std;
     SecondPass total;
     total.display.assign(std::size_t(bins), 0);
@@ -257,13 +257,13 @@ WeightStats computeWeightStats(
             const double x = v[i];
             if (std::abs(x - s.mean) > threshold)
                 ++p.outliers;
-            ++p.fine[std::size_t(binOf(x, s.min, fineWidth, kPercentileBins))];
+            ++p.fine[std::size_t(binOf(x, s.min, fineScale, kPercentileBins))];
             if (!options.logMagnitude)
-                ++p.display[std::size_t(binOf(x, h.lo, displayWidth, bins))];
+                ++p.display[std::size_t(binOf(x, h.lo, displayScale, bins))];
             else if (x == 0)
                 ++p.displayZeros;
             else
-                ++p.display[std::size_t(binOf(std::log10(std::abs(x)), h.lo, displayWidth, bins))];
+                ++p.display[std::size_t(binOf(std::log10(std::abs(x)), h.lo, displayScale, bins))];
         }
         },
         [&](const SecondPass &p) {

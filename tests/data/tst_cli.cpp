@@ -135,6 +135,7 @@ private Q_SLOTS:
     void perplexityLlamaCpp();
     void errorsAreOneLine();
     void benchReportsAllKeys();
+    void analyzeWritesStatistics();
 };
 
 void TestCli::initTestCase()
@@ -327,6 +328,37 @@ void TestCli::benchReportsAllKeys()
     QVERIFY(o["gemm_gflops"].toDouble() > 0.0);
     QVERIFY(o["load_bytes"].toDouble() > 0.0);
     QVERIFY(o["threads"].toInt() >= 1);
+}
+
+void TestCli::analyzeWritesStatistics()
+{
+    LATHE_REQUIRE_SHARED_DATA();
+    QTemporaryDir dir;
+    const QString out = dir.filePath("stats");
+    RUN_OK(r, {"analyze", lathe::test::dataPath("models/tinystories-656k"), "--out", out,
+               "--bins", "32", "--json"});
+    QCOMPARE(parseObject(r.out)["tensors"].toInt(), 20);
+    const QJsonArray tensors = readJsonFile(out + "/weights.json")["tensors"].toArray();
+    QCOMPARE(tensors.size(), 20);
+    for (const auto &t : tensors) {
+        const QJsonObject o = t.toObject();
+        for (const char *key : {"name", "mean", "std", "absmax", "kurtosis", "outlier_fraction"})
+            QVERIFY2(o.contains(key), key);
+        qint64 total = 0;
+        for (const auto &c : o["histogram"].toObject()["counts"].toArray())
+            total += c.toInteger();
+        QCOMPARE(total, o["count"].toInteger());
+    }
+    QFile csv(out + "/weights.csv");
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QCOMPARE(csv.readAll().count('\n'), 21);
+
+    const QString none = dir.filePath("none");
+    checkErrorLine(runCli({"analyze", dir.filePath("missing"), "--out", none}), "missing");
+    checkErrorLine(runCli({"analyze", lathe::test::dataPath("models/tinystories-656k"), "--out",
+                       none, "--bins", "0"}),
+        "--bins");
+    QVERIFY(!QFileInfo::exists(none + "/weights.json"));
 }
 
 QTEST_GUILESS_MAIN(TestCli)
