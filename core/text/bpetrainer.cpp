@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "text/bpetrainer.h"
 
+#include "util/atomicfile.h"
+
 #include "text/addedtokens.h"
 #include "text/bpetrainermerges.h"
 #include "text/pretokenizer.h"
 #include "text/utf8.h"
+#include "util/atomicfile.h"
 #include "util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -199,25 +202,6 @@ ojson tokenizerConfigJson(const BpeTrainOptions &o)
     return c;
 }
 
-// Writes through a temporary file renamed over the destination, so readers never see half.
-void writeFileReplacing(const std::filesystem::path &path, const std::string &text)
-{
-    const std::filesystem::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out.write(text.data(), std::streamsize(text.size()));
-        out.close();
-        if (!out)
-            throw IoError("cannot write " + tmp.string());
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp, ec);
-        throw IoError("cannot replace " + path.string() + ": " + ec.message());
-    }
-}
-
 } // namespace
 
 void trainByteLevelBpe(const std::vector<std::string> &documents, const BpeTrainOptions &options,
@@ -242,8 +226,8 @@ void trainByteLevelBpe(const std::vector<std::string> &documents, const BpeTrain
     if (ec)
         throw IoError("cannot create the folder " + outDir + ": " + ec.message());
     const std::filesystem::path dir(outDir);
-    writeFileReplacing(dir / "tokenizer.json", tokenizerJson(options, learned).dump(2) + "\n");
-    writeFileReplacing(dir / "tokenizer_config.json", tokenizerConfigJson(options).dump(2) + "\n");
+    writeFileAtomically((dir / "tokenizer.json").string(), tokenizerJson(options, learned).dump(2) + "\n");
+    writeFileAtomically((dir / "tokenizer_config.json").string(), tokenizerConfigJson(options).dump(2) + "\n");
     reportProgress(progress, 1.0,
         "tokenizer with "
             + std::to_string(options.specialTokens.size() + 256 + learned.tokens.size())
