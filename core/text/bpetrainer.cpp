@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "text/bpetrainer.h"
 
-#include "util/atomicfile.h"
-
 #include "text/addedtokens.h"
 #include "text/bpetrainermerges.h"
 #include "text/pretokenizer.h"
