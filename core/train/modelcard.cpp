@@ -34,13 +34,17 @@ std::string modelCard(const TrainConfig &config, const TrainRunReport &r, const 
     const TrainOptions &t = config.train;
     std::ostringstream s;
     s << "---\nlicense: gpl-3.0\nlibrary_name: lathe\ntags:\n- llama\n- lathe\n- demo\n---\n\n";
-    s << "# Lathe demo model\n\n";
+    s << (config.corpus.generated ? "# Lathe demo model\n\n" : "# Lathe-trained model\n\n");
     s << "A " << fixed(static_cast<double>(r.parameters) / 1e6, 2)
       << " M-parameter Llama trained from scratch by Lathe's own trainer (libtorch autograd "
-         "through Lathe's Llama implementation) on Lathe's own generated corpus of short "
-         "stories, dialogue, chat conversations and arithmetic. It is small enough to ship and "
-         "good enough that damage from compression is easy to see: the healthy model writes "
-         "simple coherent stories and mostly correct sums.\n\n";
+         "through Lathe's Llama implementation)";
+    if (config.corpus.generated)
+        s << " on Lathe's own generated corpus of short stories, dialogue, chat conversations "
+             "and arithmetic. It is small enough to ship and good enough that damage from "
+             "compression is easy to see: the healthy model writes simple coherent stories and "
+             "mostly correct sums.\n\n";
+    else
+        s << " on `" << config.corpus.dataPath << "`.\n\n";
 
     s << "## Results\n\n";
     s << "| | trained | untrained (same init) |\n|---|---|---|\n";
