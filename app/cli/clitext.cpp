@@ -14,6 +14,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <string>
 
 namespace lathe::cli {
 
@@ -96,11 +97,12 @@ std::vector<std::int32_t> encodeChatPrompt(const Tokenizer &tokenizer, const std
     return ids;
 }
 
-void addSamplerOptions(CLI::App &cmd, SamplerCliOptions &o)
+void addSamplerOptions(CLI::App &cmd, SamplerCliOptions &o, int defaultMaxTokens)
 {
     cmd.add_option("-n,--max-tokens", o.maxTokens,
-                   "Most tokens to generate (default: max_new_tokens of generation_config.json, "
-                   "else 128)")
+                   std::string("Most tokens to generate (default: max_new_tokens of "
+                               "generation_config.json, else ")
+                       + std::to_string(defaultMaxTokens) + ")")
         ->check(CLI::NonNegativeNumber);
     cmd.add_option("--temp", o.temperature, "Temperature; 0 = greedy (argmax)")
         ->check(CLI::NonNegativeNumber);

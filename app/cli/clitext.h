@@ -65,7 +65,9 @@ struct SamplerCliOptions {
     bool ignoreEos = false;
 };
 
-void addSamplerOptions(CLI::App &command, SamplerCliOptions &options);
+// `defaultMaxTokens` is what --max-tokens means when neither it nor generation_config.json
+// says (shown in the help).
+void addSamplerOptions(CLI::App &command, SamplerCliOptions &options, int defaultMaxTokens);
 
 // Flags win; then the model's generation_config.json; then llama.cpp's defaults (the
 // SamplerSettings defaults). do_sample = false in generation_config means greedy, as in HF.

@@ -28,6 +28,8 @@ namespace lathe::cli {
 
 namespace {
 
+constexpr int kDefaultMaxTokens = 512; // a reply, not a continuation: allow longer ones
+
 struct ChatOptions {
     std::string model;
     std::string system;
@@ -87,7 +89,7 @@ public:
         m_options.sampler = samplerSettings(o.sampling, config.generation);
         m_options.maxTokens =
             o.sampling.maxTokens ? *o.sampling.maxTokens
-                                 : config.generation.maxNewTokens.value_or(512);
+                                 : config.generation.maxNewTokens.value_or(kDefaultMaxTokens);
         m_options.stopAtEos = !o.sampling.ignoreEos;
         m_options.stopIds = chatStopIds(o.sampling, *m_tokenizer, m_template);
         std::int64_t ctx = o.ctx ? *o.ctx : 4096;
@@ -310,7 +312,7 @@ Command addChatCommand(CLI::App &parent, GlobalOptions &globals)
                     "Context length of the conversation in tokens (default: the model's, at "
                     "most 4096)")
         ->check(CLI::PositiveNumber);
-    addSamplerOptions(*cmd, o->sampling);
+    addSamplerOptions(*cmd, o->sampling, kDefaultMaxTokens);
     addCommonOptions(*cmd, globals);
     return {cmd, [o, &globals] { run(*o, globals); }};
 }

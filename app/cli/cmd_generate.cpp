@@ -27,6 +27,8 @@ namespace lathe::cli {
 
 namespace {
 
+constexpr int kDefaultMaxTokens = 128;
+
 struct GenerateCliOptions {
     std::string model;
     std::string promptIds;
@@ -101,7 +103,8 @@ void run(const GenerateCliOptions &o, const GlobalOptions &globals)
     GenerateOptions options;
     options.sampler = samplerSettings(o.sampling, config.generation);
     options.maxTokens = o.sampling.maxTokens ? *o.sampling.maxTokens
-                                             : config.generation.maxNewTokens.value_or(128);
+                                             : config.generation.maxNewTokens.value_or(
+                                                   kDefaultMaxTokens);
     options.stopIds = stopIds;
     options.stopAtEos = !o.sampling.ignoreEos;
     // A GGUF or tokenizer may name an end-of-sequence token the model config does not list.
@@ -210,7 +213,7 @@ Command addGenerateCommand(CLI::App &parent, GlobalOptions &globals)
                   "Send --prompt as a user message through the model's chat template");
     cmd->add_option("--template", o->templateFile,
                     "With --chat: use this .jinja file instead of the model's template");
-    addSamplerOptions(*cmd, o->sampling);
+    addSamplerOptions(*cmd, o->sampling, kDefaultMaxTokens);
     addCommonOptions(*cmd, globals);
 
     return {cmd, [o, &globals] { run(*o, globals); }};
