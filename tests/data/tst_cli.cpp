@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // lathe-cli end to end: runs the built binary on the shared models and checks its output
 // against the independent reference results, plus exit codes and error lines.
+#include "clirunner.h"
 #include "testdata.h"
 
 #include <QFile>
@@ -16,76 +17,18 @@
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = lathe::test::CliRun;
+using lathe::test::runCli;
 
-QString binary() { return QStringLiteral(LATHE_BINARY_DIR "/app/cli/lathe-cli"); }
-
-Run runCli(const QStringList &args)
-{
-    QProcess p;
-    p.start(binary(), args);
-    Run r;
-    if (!p.waitForStarted(10000)) {
-        r.err = "could not start " + binary().toUtf8();
-        return r;
-    }
-    p.closeWriteChannel();
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-// Runs several invocations at once: each start of the binary costs about a second of
-// loading libtorch, so running them side by side keeps the test short.
 QList<Run> runAll(const QList<QStringList> &argLists)
 {
-    std::vector<std::unique_ptr<QProcess>> processes;
-    for (const auto &args : argLists) {
-        processes.push_back(std::make_unique<QProcess>());
-        processes.back()->start(binary(), args);
-    }
-    QList<Run> runs;
-    for (auto &p : processes) {
-        Run r;
-        if (!p->waitForStarted(10000)) {
-            r.err = "could not start " + binary().toUtf8();
-        } else {
-            p->closeWriteChannel();
-            if (!p->waitForFinished(120000)) {
-                p->kill();
-                p->waitForFinished();
-                r.err = "timed out";
-            } else {
-                r.exitCode = p->exitStatus() == QProcess::NormalExit ? p->exitCode() : -1;
-                r.out = p->readAllStandardOutput();
-                r.err = p->readAllStandardError();
-            }
-        }
-        runs.push_back(r);
-    }
-    return runs;
+    QList<lathe::test::CliInvocation> invocations;
+    for (const QStringList &args : argLists)
+        invocations.push_back({ args, {} });
+    return lathe::test::runCliInvocations(invocations);
 }
 
-QJsonObject parseObject(const QByteArray &bytes)
-{
-    QJsonParseError error{};
-    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject())
-        qWarning("not a JSON object (%s): %.200s", qPrintable(error.errorString()),
-                 bytes.constData());
-    return doc.object();
-}
+QJsonObject parseObject(const QByteArray &bytes) { return lathe::test::parseJsonObject(bytes); }
 
 QJsonObject readJsonFile(const QString &path)
 {
@@ -140,7 +83,8 @@ private Q_SLOTS:
 
 void TestCli::initTestCase()
 {
-    QVERIFY2(QFile::exists(binary()), qPrintable("lathe-cli not built at " + binary()));
+    QVERIFY2(QFile::exists(lathe::test::cliBinary()),
+        qPrintable("lathe-cli not built at " + lathe::test::cliBinary()));
 }
 
 void TestCli::helpAndVersion()

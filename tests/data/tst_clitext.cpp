@@ -2,6 +2,7 @@
 // lathe-cli's text commands end to end (tokenize, detokenize, template, generate --prompt,
 // perplexity --text, chat, bench-tokenizer): runs the built binary on the shared data and
 // compares with the independent reference results.
+#include "clirunner.h"
 #include "testdata.h"
 
 #include <QDir>
@@ -19,66 +20,16 @@
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = lathe::test::CliRun;
+using Invocation = lathe::test::CliInvocation;
+using lathe::test::runCli;
 
-QString binary() { return QStringLiteral(LATHE_BINARY_DIR "/app/cli/lathe-cli"); }
-
-struct Invocation {
-    QStringList args;
-    QByteArray input; // written to stdin, then closed
-};
-
-// Runs the invocations side by side: each start of the binary costs about a second of
-// loading libtorch.
 QList<Run> runAll(const QList<Invocation> &invocations)
 {
-    std::vector<std::unique_ptr<QProcess>> processes;
-    for (const auto &inv : invocations) {
-        processes.push_back(std::make_unique<QProcess>());
-        processes.back()->start(binary(), inv.args);
-    }
-    QList<Run> runs;
-    for (std::size_t i = 0; i < processes.size(); ++i) {
-        QProcess &p = *processes[i];
-        Run r;
-        if (!p.waitForStarted(10000)) {
-            r.err = "could not start " + binary().toUtf8();
-        } else {
-            p.write(invocations[qsizetype(i)].input);
-            p.closeWriteChannel();
-            if (!p.waitForFinished(120000)) {
-                p.kill();
-                p.waitForFinished();
-                r.err = "timed out";
-            } else {
-                r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-                r.out = p.readAllStandardOutput();
-                r.err = p.readAllStandardError();
-            }
-        }
-        runs.push_back(r);
-    }
-    return runs;
+    return lathe::test::runCliInvocations(invocations);
 }
 
-Run runCli(const QStringList &args, const QByteArray &input = {})
-{
-    return runAll({Invocation{args, input}}).first();
-}
-
-QJsonObject parseObject(const QByteArray &bytes)
-{
-    QJsonParseError error{};
-    const QJsonDocument doc = QJsonDocument::fromJson(bytes, &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject())
-        qWarning("not a JSON object (%s): %.300s", qPrintable(error.errorString()),
-                 bytes.constData());
-    return doc.object();
-}
+QJsonObject parseObject(const QByteArray &bytes) { return lathe::test::parseJsonObject(bytes); }
 
 QByteArray readFile(const QString &path)
 {
@@ -208,7 +159,8 @@ private:
 
 void TestCliText::initTestCase()
 {
-    QVERIFY2(QFile::exists(binary()), qPrintable("lathe-cli not built at " + binary()));
+    QVERIFY2(QFile::exists(lathe::test::cliBinary()),
+        qPrintable("lathe-cli not built at " + lathe::test::cliBinary()));
     QVERIFY(m_dir.isValid());
 }
 
