@@ -199,8 +199,11 @@ at::Tensor Transformer::run(const std::vector<std::int32_t> &ids, KVCache &cache
     if (w.positions.defined())
         x.add_(w.positions.narrow(0, start, n));
 
-    for (std::int64_t l = 0; l < c.numLayers; ++l)
+    for (std::int64_t l = 0; l < c.numLayers; ++l) {
         layer(l, x, cache, start);
+        if (m_observer)
+            m_observer->layerOutput(l, x);
+    }
     cache.setLength(start + n);
 
     if (lastOnly)
@@ -221,6 +224,8 @@ void Transformer::layer(std::int64_t index, at::Tensor &x, KVCache &cache,
 
     // Attention block.
     const at::Tensor h = m_impl->norm(x, lw.norm1, lw.norm1Bias, eps); // [n, hidden]
+    if (m_observer)
+        m_observer->linearInput(index, LinearInput::Attention, h);
     at::Tensor q, k, v; // [n, heads*headDim], [n, kvHeads*headDim] x2
     if (decode) {
         q = at::empty({1, lw.wq.size(0)}, at::kFloat);
@@ -262,10 +267,14 @@ void Transformer::layer(std::int64_t index, at::Tensor &x, KVCache &cache,
     } else {
         attn = attendMany(q, keys, values, heads, start, scale, window);
     }
+    if (m_observer)
+        m_observer->linearInput(index, LinearInput::AttentionOutput, attn);
     x.add_(linear(attn, lw.wo, lw.bo));
 
     // MLP block.
     const at::Tensor h2 = m_impl->norm(x, lw.norm2, lw.norm2Bias, eps); // [n, hidden]
+    if (m_observer)
+        m_observer->linearInput(index, LinearInput::Mlp, h2);
     at::Tensor a;                                                      // [n, ffn]
     const Activation act = m_impl->w.activation;
     if (lw.wGate.defined()) {
@@ -286,7 +295,10 @@ void Transformer::layer(std::int64_t index, at::Tensor &x, KVCache &cache,
         a = linear(h2, lw.wUp, lw.bUp);
         activateInPlace(a, act);
     }
-    x.add_(linear(a.contiguous(), lw.wDown, lw.bDown));
+    a = a.contiguous();
+    if (m_observer)
+        m_observer->linearInput(index, LinearInput::MlpOutput, a);
+    x.add_(linear(a, lw.wDown, lw.bDown));
 }
 
 } // namespace lathe

@@ -4,6 +4,7 @@
 // kernels (see matvec.h), because stock BLAS gemv is far from the memory-bandwidth bound.
 #pragma once
 
+#include "model/forwardobserver.h"
 #include "model/kvcache.h"
 #include "model/model.h"
 
@@ -36,6 +37,10 @@ public:
     // No-cache convenience: logits [ids.size(), vocab] for positions 0..n-1.
     at::Tensor logits(const std::vector<std::int32_t> &ids) const;
 
+    // Analysis hook (nullptr: none). The observer sees every later forward call on this
+    // Transformer; set it only while no other thread runs forward on it.
+    void setObserver(ForwardObserver *observer) { m_observer = observer; }
+
 private:
     void checkInput(const std::vector<std::int32_t> &ids, KVCache &cache) const;
     at::Tensor run(const std::vector<std::int32_t> &ids, KVCache &cache, bool lastOnly) const;
@@ -45,6 +50,7 @@ private:
     struct Impl;
     std::shared_ptr<const Model> m_model;
     std::unique_ptr<Impl> m_impl;
+    ForwardObserver *m_observer = nullptr;
 };
 
 } // namespace lathe

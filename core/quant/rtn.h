@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Round-to-nearest weight quantization (simulated: quantize, then dequantize back to f32), per
+// output channel or per group of input columns, symmetric or asymmetric, for any row length
+// (the last group of a row may be shorter). The format sensitivity analysis probes with; the
+// quantization issue brings packed storage and the other quantizers.
+#pragma once
+
+#include "quant/rtnformat.h"
+
+#include <ATen/Tensor.h>
+
+#include <vector>
+
+namespace lathe {
+
+// Throws InvalidArgument for bits outside 2..8, a negative group size or a weight that is not
+// 2-D f32. Symmetric: scale = absmax / (2^(bits-1) - 1), codes in [-(2^(bits-1)-1), 2^(bits-1)-1];
+// asymmetric: scale = (max - min) / (2^bits - 1), integer zero point, codes in [0, 2^bits-1].
+at::Tensor fakeQuantizeRtn(const at::Tensor &weight, const RtnFormat &format);
+
+// sum_ij importance_j * (W_ij - Q(W)_ij)^2 / rows: the expected squared output error per
+// output channel when input channel j has mean square importance_j (diagonal approximation of
+// the calibration Hessian). importance.size() must equal the column count (InvalidArgument).
+double importanceWeightedError(
+    const at::Tensor &weight, const RtnFormat &format, const std::vector<double> &importance);
+
+} // namespace lathe
