@@ -53,7 +53,7 @@ struct ActivationStats {
 };
 
 // `samples` consecutive, non-overlapping windows of `ctx` tokens from the start of `text`,
-// each beginning with BOS when the tokenizer has one (BOS counts toward ctx). Throws
+// each beginning with BOS when the tokenizer adds one (BOS counts toward ctx). Throws
 // InvalidArgument when the text is too short for one window; fewer windows are returned when
 // it is too short for all of them.
 std::vector<std::vector<std::int32_t>> calibrationSequences(

@@ -109,8 +109,12 @@ at::Tensor TrainableLlama::rotate(const at::Tensor &x) const
     return at::cat({ x1 * c - x2 * s, x2 * c + x1 * s }, -1);
 }
 
-at::Tensor TrainableLlama::forward(const at::Tensor &ids) const
+at::Tensor TrainableLlama::forward(const at::Tensor &ids, ForwardObserver *observer) const
 {
+    const auto observe = [observer](std::int64_t layer, LinearInput input, const at::Tensor &t) {
+        if (observer)
+            observer->linearInput(layer, input, t.detach().reshape({ -1, t.size(-1) }));
+    };
     const ModelConfig &c = m_config;
     if (ids.dim() != 2)
         throw InvalidArgument("the training forward pass needs ids shaped [batch, tokens]");
@@ -131,6 +135,7 @@ at::Tensor TrainableLlama::forward(const at::Tensor &ids) const
         const at::Tensor &n1 = next(), &wq = next(), &wk = next(), &wv = next(), &wo = next();
         const at::Tensor &n2 = next(), &wg = next(), &wu = next(), &wd = next();
         const at::Tensor h = rmsNorm(x, n1, eps);
+        observe(l, LinearInput::Attention, h);
         const at::Tensor q
             = rotate(project(h, wq).view({ batch, tokens, heads, headDim }).transpose(1, 2));
         const at::Tensor k
@@ -148,9 +153,15 @@ at::Tensor TrainableLlama::forward(const at::Tensor &ids) const
                                     .view({ batch, heads, tokens, headDim })
                                     .transpose(1, 2)
                                     .reshape({ batch, tokens, heads * headDim });
+        observe(l, LinearInput::AttentionOutput, attn);
         x = x + project(attn, wo);
         const at::Tensor h2 = rmsNorm(x, n2, eps);
-        x = x + project(at::silu(project(h2, wg)) * project(h2, wu), wd);
+        observe(l, LinearInput::Mlp, h2);
+        const at::Tensor a = at::silu(project(h2, wg)) * project(h2, wu);
+        observe(l, LinearInput::MlpOutput, a);
+        x = x + project(a, wd);
+        if (observer)
+            observer->layerOutput(l, x.detach().reshape({ -1, x.size(-1) }));
     }
     const at::Tensor &finalNorm = next();
     const at::Tensor &head = c.tieWordEmbeddings ? embed : next();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "io/modelconfig.h"
+#include "model/forwardobserver.h"
 
 #include <ATen/Tensor.h>
 
@@ -28,7 +29,9 @@ public:
     void initialize(std::uint64_t seed);
 
     // ids [batch, tokens] (int64) -> logits [batch, tokens, vocab], positions 0..tokens-1.
-    at::Tensor forward(const at::Tensor &ids) const;
+    // `observer` sees linear inputs and layer outputs as [batch*tokens, features] (detached):
+    // an independent check of the engine's hooks, and feature losses for distillation.
+    at::Tensor forward(const at::Tensor &ids, ForwardObserver *observer = nullptr) const;
     // Mean next-token cross-entropy: inputs and targets [batch, tokens] (int64).
     at::Tensor loss(const at::Tensor &inputs, const at::Tensor &targets) const;
 
