@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "analysis/weightstats.h"
 
+#include "analysis/weightstatskernels.h"
 #include "io/checkpoint.h"
 #include "util/error.h"
+#include "util/halffloat.h"
 #include "util/threadpool.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <mutex>
 #include <sstream>
@@ -15,84 +18,59 @@ namespace lathe {
 
 namespace {
 
-constexpr std::int64_t kChunk = 65536; // elements per piece: a multiple of every block size
+using wskernels::BinParams;
+using wskernels::clampBin;
+using wskernels::Moments;
+using wskernels::Summary;
+
 constexpr int kPercentileBins = 65536;
+constexpr int kKeys = 65536; // raw values of a 16-bit float
+// Values per piece of the f32 path (64 KiB: the sweeps over one piece stay in cache); a
+// multiple of every ggml block size.
+constexpr std::int64_t kValueChunk = 16384;
+// Values per piece of the 16-bit path.
+constexpr std::int64_t kKeyChunk = 65536;
+// Below this many values one thread does everything (waking the pool would cost more).
+constexpr std::int64_t kSerialBelow = std::int64_t(1) << 17;
 
-// Count, mean and central moment sums of a set of values; merged with Pébay's formulas so
-// pieces can be summarized independently and combined in a fixed order.
-struct Moments {
-    double n = 0, mean = 0, m2 = 0, m3 = 0, m4 = 0;
-
-    void merge(const Moments &b)
-    {
-        if (b.n == 0)
-            return;
-        if (n == 0) {
-            *this = b;
-            return;
-        }
-        const double na = n, nb = b.n, nt = na + nb;
-        const double d = b.mean - mean, d2 = d * d;
-        const double m2t = m2 + b.m2 + d2 * na * nb / nt;
-        const double m3t = m3 + b.m3 + d2 * d * na * nb * (na - nb) / (nt * nt)
-            + 3.0 * d * (na * b.m2 - nb * m2) / nt;
-        const double m4t = m4 + b.m4
-            + d2 * d2 * na * nb * (na * na - na * nb + nb * nb) / (nt * nt * nt)
-            + 6.0 * d2 * (na * na * b.m2 + nb * nb * m2) / (nt * nt)
-            + 4.0 * d * (na * b.m3 - nb * m3) / nt;
-        mean += d * nb / nt;
-        m2 = m2t;
-        m3 = m3t;
-        m4 = m4t;
-        n = nt;
-    }
-};
-
-struct FirstPass {
-    Moments moments;
-    double min = std::numeric_limits<double>::infinity();
-    double max = -std::numeric_limits<double>::infinity();
-    double minNonzeroAbs = std::numeric_limits<double>::infinity();
-    std::int64_t zeros = 0;
-};
-
-struct SecondPass {
-    std::int64_t outliers = 0;
-    std::vector<std::uint64_t> display;
-    std::uint64_t displayZeros = 0;
-    std::vector<std::uint64_t> fine;
-};
-
-// Runs perRange(state) once per range of pieces handed to a thread, and inside it
-// perChunk(state, chunkIndex, values, count, firstElement) for each piece of the range, so
-// accumulators can live per range (few) while values are converted piece by piece.
-template <typename State, typename MakeState, typename PerChunk, typename Finish>
-void forEachChunk(const TensorView &t, const CancelToken &cancel, MakeState &&makeState,
-    PerChunk &&perChunk, Finish &&finish)
+// Pieces per parallelFor range: about two ranges per thread, so a core busy with something
+// else does not hold the rest back, and few enough values per range that its 32-bit
+// counters cannot overflow. Ranges only change which thread does a piece, never a result.
+std::int64_t grainFor(std::int64_t n, std::int64_t chunks, std::int64_t chunkSize)
 {
-    const std::int64_t n = t.numel();
-    const std::int64_t chunks = (n + kChunk - 1) / kChunk;
-    const std::int64_t grain = std::max<std::int64_t>(1, chunks / (4 * threadCount()));
-    parallelFor(chunks, grain, [&](std::int64_t begin, std::int64_t end) {
-        thread_local std::vector<float> buf;
-        buf.resize(std::size_t(kChunk));
-        State state = makeState();
-        for (std::int64_t c = begin; c < end; ++c) {
-            cancel.throwIfCancelled();
-            const std::int64_t first = c * kChunk;
-            const std::int64_t count = std::min(kChunk, n - first);
-            toFloat32Range(t, first, count, buf.data());
-            perChunk(state, c, buf.data(), count, first);
-        }
-        finish(state);
-    });
+    if (n < kSerialBelow)
+        return chunks;
+    const std::int64_t parts = 2 * std::max(1, threadCount());
+    const std::int64_t cap = std::int64_t(std::numeric_limits<std::uint32_t>::max()) / chunkSize;
+    return std::clamp<std::int64_t>((chunks + parts - 1) / parts, 1, cap);
 }
 
-// `inverseWidth` is bins per unit (0 when all values are equal), so no division per value.
-int binOf(double v, double lo, double inverseWidth, int bins)
+struct ChannelLayout {
+    bool on = false;
+    std::int64_t rows = 0, cols = 0, rowLength = 0;
+};
+
+// Calls fn(offset, length, row, col) for each run of elements [first, first + count) that
+// lies in one line of `cols` values (a line never crosses a row).
+template <typename Fn>
+void forEachLine(const ChannelLayout &ch, std::int64_t first, std::int64_t count, Fn &&fn)
 {
-    const int b = int((v - lo) * inverseWidth);
-    return std::clamp(b, 0, bins - 1);
+    const std::int64_t end = first + count;
+    for (std::int64_t e = first; e < end;) {
+        const std::int64_t col = e % ch.cols;
+        const std::int64_t len = std::min(ch.cols - col, end - e);
+        fn(e - first, len, e / ch.rowLength, col);
+        e += len;
+    }
+}
+
+template <typename T>
+void addRow(std::vector<std::pair<std::int64_t, T>> &rows, std::int64_t row, T a)
+{
+    if (rows.empty() || rows.back().first != row)
+        rows.push_back({ row, a });
+    else
+        rows.back().second = std::max(rows.back().second, a);
 }
 
 double percentileFromBins(const std::vector<std::uint64_t> &bins, double lo, double hi,
@@ -117,6 +95,260 @@ double percentileFromBins(const std::vector<std::uint64_t> &bins, double lo, dou
     return hi;
 }
 
+// What the second pass needs from the first.
+struct BinSetup {
+    double fineScale = 0;    // fine bins per unit of w
+    double displayScale = 0; // display bins per unit of w or of log10|w|
+    double threshold = 0;    // outlier distance from the mean
+};
+
+// Fills the first-pass statistics and the histogram's range from the merged summary.
+BinSetup applySummary(WeightStats &s, const Summary &all, const WeightStatsOptions &options)
+{
+    const Moments &m = all.moments;
+    s.mean = m.mean;
+    s.std = std::sqrt(m.m2 / m.n);
+    s.min = all.min;
+    s.max = all.max;
+    s.absmax = std::max(std::abs(all.min), std::abs(all.max));
+    s.zeros = all.zeros;
+    s.zeroFraction = double(all.zeros) / double(s.count);
+    const double var = m.m2 / m.n;
+    s.skewness = var > 0 ? (m.m3 / m.n) / std::pow(var, 1.5) : 0.0;
+    s.kurtosis = var > 0 ? (m.m4 / m.n) / (var * var) - 3.0 : 0.0;
+
+    WeightHistogram &h = s.histogram;
+    h.logMagnitude = options.logMagnitude;
+    const bool anyNonzero = all.minNonzeroAbs < std::numeric_limits<double>::infinity();
+    if (options.logMagnitude) {
+        h.lo = anyNonzero ? std::log10(all.minNonzeroAbs) : 0.0;
+        h.hi = anyNonzero ? std::log10(s.absmax) : 0.0;
+    } else {
+        h.lo = s.min;
+        h.hi = s.max;
+    }
+    const auto inverse = [](double span, int bins) { return span > 0 ? bins / span : 0.0; };
+    BinSetup b;
+    b.displayScale = inverse(h.hi - h.lo, options.bins);
+    b.fineScale = inverse(s.max - s.min, kPercentileBins);
+    b.threshold = options.outlierK * s.std;
+    return b;
+}
+
+void finishPercentiles(WeightStats &s, const std::vector<std::uint64_t> &fine,
+    const WeightStatsOptions &options)
+{
+    s.outlierFraction = double(s.outliers) / double(s.count);
+    for (double p : options.percentiles)
+        s.percentiles.push_back({ p, percentileFromBins(fine, s.min, s.max, s.count, p) });
+}
+
+// bf16 and f16 tensors in one pass: a 65536-bin histogram of the raw 16-bit values is an
+// exact summary of the data, so moments, extremes, outliers and both histograms follow from
+// it per distinct value; only the channel absmax needs the elements themselves.
+void statsFrom16Bit(const TensorView &t, const WeightStatsOptions &options,
+    const CancelToken &cancel, const ChannelLayout &ch, WeightStats &s)
+{
+    const auto *raw = reinterpret_cast<const std::uint16_t *>(t.data);
+    const bool bf16 = t.dtype == DType::BF16;
+    const auto decode = [bf16](std::uint16_t k) { return bf16 ? bf16ToFloat(k) : f16ToFloat(k); };
+    const std::uint16_t nanAbove = bf16 ? 0x7F80 : 0x7C00; // magnitudes above: NaN
+    const std::int64_t n = s.count;
+    const std::int64_t chunks = (n + kKeyChunk - 1) / kKeyChunk;
+    std::vector<std::uint64_t> keys(kKeys, 0);
+    std::vector<std::uint16_t> colBits(std::size_t(ch.cols), 0), rowBits(std::size_t(ch.rows), 0);
+    std::mutex mutex;
+    parallelFor(chunks, grainFor(n, chunks, kKeyChunk), [&](std::int64_t begin, std::int64_t end) {
+        thread_local std::vector<std::uint32_t> hist;
+        thread_local std::vector<std::uint16_t> cols;
+        hist.assign(2 * std::size_t(kKeys), 0);
+        cols.assign(std::size_t(ch.cols), 0);
+        std::vector<std::pair<std::int64_t, std::uint16_t>> rows;
+        for (std::int64_t c = begin; c < end; ++c) {
+            cancel.throwIfCancelled();
+            const std::int64_t first = c * kKeyChunk;
+            const std::int64_t count = std::min(kKeyChunk, n - first);
+            wskernels::countKeysU16(raw + first, count, hist.data());
+            if (ch.on)
+                forEachLine(ch, first, count,
+                    [&](std::int64_t off, std::int64_t len, std::int64_t row, std::int64_t col) {
+                        addRow(rows, row,
+                            wskernels::channelMaxU16(
+                                raw + first + off, len, cols.data() + col, nanAbove));
+                    });
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        for (std::size_t k = 0; k < std::size_t(kKeys); ++k)
+            keys[k] += std::uint64_t(hist[k]) + hist[k + std::size_t(kKeys)];
+        for (std::size_t k = 0; k < cols.size(); ++k)
+            colBits[k] = std::max(colBits[k], cols[k]);
+        for (const auto &[row, a] : rows)
+            rowBits[std::size_t(row)] = std::max(rowBits[std::size_t(row)], a);
+    });
+    cancel.throwIfCancelled();
+
+    // Moments in double over the distinct values: exact products, few terms.
+    Summary all;
+    double sum = 0;
+    for (int k = 0; k < kKeys; ++k)
+        if (keys[std::size_t(k)])
+            sum += double(keys[std::size_t(k)]) * double(decode(std::uint16_t(k)));
+    Moments &m = all.moments;
+    m.n = double(n);
+    m.mean = sum / double(n);
+    for (int k = 0; k < kKeys; ++k) {
+        const double c = double(keys[std::size_t(k)]);
+        if (c == 0)
+            continue;
+        const double x = decode(std::uint16_t(k));
+        const double d = x - m.mean, d2 = d * d;
+        m.m2 += c * d2;
+        m.m3 += c * d2 * d;
+        m.m4 += c * d2 * d2;
+        all.min = std::min(all.min, x); // NaN compares false: left out
+        all.max = std::max(all.max, x);
+        if (x == 0)
+            all.zeros += std::int64_t(c);
+        else
+            all.minNonzeroAbs = std::min(all.minNonzeroAbs, std::abs(x));
+    }
+    const BinSetup b = applySummary(s, all, options);
+
+    WeightHistogram &h = s.histogram;
+    h.counts.assign(std::size_t(options.bins), 0);
+    std::vector<std::uint64_t> fine(kPercentileBins, 0);
+    for (int k = 0; k < kKeys; ++k) {
+        const std::uint64_t c = keys[std::size_t(k)];
+        if (c == 0)
+            continue;
+        const double x = decode(std::uint16_t(k));
+        if (std::abs(x - s.mean) > b.threshold)
+            s.outliers += std::int64_t(c);
+        fine[std::size_t(clampBin((x - s.min) * b.fineScale, kPercentileBins))] += c;
+        if (!options.logMagnitude)
+            h.counts[std::size_t(clampBin((x - h.lo) * b.displayScale, options.bins))] += c;
+        else if (x == 0)
+            h.zeros += c;
+        else
+            h.counts[std::size_t(
+                clampBin((std::log10(std::abs(x)) - h.lo) * b.displayScale, options.bins))] += c;
+    }
+    finishPercentiles(s, fine, options);
+    for (std::size_t k = 0; k < colBits.size(); ++k)
+        s.colAbsmax[k] = decode(colBits[k]);
+    for (std::size_t k = 0; k < rowBits.size(); ++k)
+        s.rowAbsmax[k] = decode(rowBits[k]);
+}
+
+// Every other dtype as f32 values, in two passes: moments, extremes, zeros and channel
+// absmax, then outliers and histograms, which need the mean, std and range of the first.
+void statsFromValues(const TensorView &t, const WeightStatsOptions &options,
+    const CancelToken &cancel, const ChannelLayout &ch, WeightStats &s)
+{
+    const bool direct = t.dtype == DType::F32 && reinterpret_cast<std::uintptr_t>(t.data) % 4 == 0;
+    const std::int64_t n = s.count;
+    const std::int64_t chunks = (n + kValueChunk - 1) / kValueChunk;
+    const std::int64_t grain = grainFor(n, chunks, kValueChunk);
+    // The values of piece c: straight from the mapping for f32, else converted into `buf`.
+    const auto piece = [&](std::int64_t c, std::vector<float> &buf, std::int64_t &count) {
+        const std::int64_t first = c * kValueChunk;
+        count = std::min(kValueChunk, n - first);
+        if (direct)
+            return reinterpret_cast<const float *>(t.data) + first;
+        buf.resize(std::size_t(kValueChunk));
+        toFloat32Range(t, first, count, buf.data());
+        return static_cast<const float *>(buf.data());
+    };
+
+    // Pass 1. Per-piece summaries are merged in piece order afterwards, so results do not
+    // depend on how the pieces were spread over threads.
+    std::vector<Summary> pieces(static_cast<std::size_t>(chunks));
+    std::mutex mutex;
+    parallelFor(chunks, grain, [&](std::int64_t begin, std::int64_t end) {
+        thread_local std::vector<float> buf;
+        thread_local std::vector<float> cols;
+        cols.assign(std::size_t(ch.cols), 0.0f);
+        std::vector<std::pair<std::int64_t, float>> rows;
+        for (std::int64_t c = begin; c < end; ++c) {
+            cancel.throwIfCancelled();
+            std::int64_t count = 0;
+            const float *v = piece(c, buf, count);
+            wskernels::summarizeF32(v, count, pieces[std::size_t(c)]);
+            if (ch.on)
+                forEachLine(ch, c * kValueChunk, count,
+                    [&](std::int64_t off, std::int64_t len, std::int64_t row, std::int64_t col) {
+                        addRow(rows, row, wskernels::channelMaxF32(v + off, len, cols.data() + col));
+                    });
+        }
+        if (!ch.on)
+            return;
+        std::lock_guard<std::mutex> lock(mutex);
+        for (std::size_t k = 0; k < cols.size(); ++k)
+            s.colAbsmax[k] = std::max(s.colAbsmax[k], cols[k]);
+        for (const auto &[row, a] : rows)
+            s.rowAbsmax[std::size_t(row)] = std::max(s.rowAbsmax[std::size_t(row)], a);
+    });
+    Summary all;
+    for (const Summary &p : pieces)
+        all.merge(p);
+    const BinSetup b = applySummary(s, all, options);
+
+    // Pass 2. A linear display histogram with a power-of-two bin count is a coarsening of the
+    // fine one over the same range (bin scales differ by an exact power of two), so it is
+    // summed from it afterwards instead of binned per value.
+    WeightHistogram &h = s.histogram;
+    const int bins = options.bins;
+    const bool derived = !options.logMagnitude && bins <= kPercentileBins && (bins & (bins - 1)) == 0;
+    BinParams params;
+    params.lo = s.min;
+    params.fineScale = b.fineScale;
+    params.fineBins = kPercentileBins;
+    params.mean = s.mean;
+    params.threshold = b.threshold;
+    params.logDisplay = options.logMagnitude;
+    params.displayLo = h.lo;
+    params.displayScale = b.displayScale;
+    params.displayBins = bins;
+    std::vector<std::uint64_t> fine(kPercentileBins, 0);
+    h.counts.assign(std::size_t(bins), 0);
+    parallelFor(chunks, grain, [&](std::int64_t begin, std::int64_t end) {
+        thread_local std::vector<float> buf;
+        thread_local std::vector<std::uint32_t> fineLocal;
+        thread_local std::vector<std::uint32_t> displayLocal;
+        fineLocal.assign(std::size_t(kPercentileBins), 0);
+        BinParams p = params;
+        if (!derived) {
+            displayLocal.assign(std::size_t(bins), 0);
+            p.display = displayLocal.data();
+        }
+        std::int64_t outliers = 0;
+        std::uint64_t displayZeros = 0;
+        for (std::int64_t c = begin; c < end; ++c) {
+            cancel.throwIfCancelled();
+            // Last piece first: what the first pass read last may still be in cache.
+            std::int64_t count = 0;
+            const float *v = piece(chunks - 1 - c, buf, count);
+            outliers += wskernels::binF32(v, count, p, fineLocal.data(), displayZeros);
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        s.outliers += outliers;
+        h.zeros += displayZeros;
+        for (std::size_t k = 0; k < fine.size(); ++k)
+            fine[k] += fineLocal[k];
+        if (!derived)
+            for (std::size_t k = 0; k < h.counts.size(); ++k)
+                h.counts[k] += displayLocal[k];
+    });
+    if (derived) {
+        int shift = 0;
+        while ((bins << shift) < kPercentileBins)
+            ++shift;
+        for (std::size_t k = 0; k < fine.size(); ++k)
+            h.counts[k >> shift] += fine[k];
+    }
+    finishPercentiles(s, fine, options);
+}
+
 } // namespace
 
 WeightStats computeWeightStats(
@@ -136,152 +368,20 @@ WeightStats computeWeightStats(
     if (s.count == 0)
         return s;
 
-    const std::int64_t n = s.count;
-    const std::int64_t chunks = (n + kChunk - 1) / kChunk;
-    const bool channels = options.channelAbsmax && t.shape.size() >= 2;
-    const std::int64_t rows = channels ? t.shape.front() : 0;
-    const std::int64_t cols = channels ? t.shape.back() : 0;
-    const std::int64_t rowLength = channels ? n / rows : 0;
-    if (channels) {
-        s.rowAbsmax.assign(std::size_t(rows), 0.0f);
-        s.colAbsmax.assign(std::size_t(cols), 0.0f);
+    ChannelLayout ch;
+    ch.on = options.channelAbsmax && t.shape.size() >= 2;
+    if (ch.on) {
+        ch.rows = t.shape.front();
+        ch.cols = t.shape.back();
+        ch.rowLength = s.count / ch.rows;
+        s.rowAbsmax.assign(std::size_t(ch.rows), 0.0f);
+        s.colAbsmax.assign(std::size_t(ch.cols), 0.0f);
     }
-
-    // Pass 1: moments, extremes, zeros, channel absmax.
-    // Per-chunk moments are merged in chunk order afterwards, so results do not depend on
-    // how the chunks were spread over threads.
-    struct ChannelMax {
-        std::vector<float> cols;
-        std::vector<std::pair<std::int64_t, float>> rows;
-    };
-    std::vector<FirstPass> first(static_cast<std::size_t>(chunks));
-    std::mutex channelMutex;
-    forEachChunk<ChannelMax>(
-        t, cancel, [&] { return ChannelMax { std::vector<float>(std::size_t(cols), 0.0f), {} }; },
-        [&](ChannelMax &cm, std::int64_t c, const float *v, std::int64_t count, std::int64_t at) {
-        FirstPass &p = first[std::size_t(c)];
-        double sum = 0;
-        for (std::int64_t i = 0; i < count; ++i) {
-            const double x = v[i];
-            sum += x;
-            p.min = std::min(p.min, x);
-            p.max = std::max(p.max, x);
-            if (x == 0)
-                ++p.zeros;
-            else
-                p.minNonzeroAbs = std::min(p.minNonzeroAbs, std::abs(x));
-        }
-        Moments &m = p.moments;
-        m.n = double(count);
-        m.mean = sum / double(count);
-        for (std::int64_t i = 0; i < count; ++i) {
-            const double d = double(v[i]) - m.mean, d2 = d * d;
-            m.m2 += d2;
-            m.m3 += d2 * d;
-            m.m4 += d2 * d2;
-        }
-        if (!channels)
-            return;
-        std::vector<float> &colMax = cm.cols;
-        auto &rowMax = cm.rows;
-        for (std::int64_t i = 0; i < count; ++i) {
-            const float a = std::abs(v[i]);
-            const std::int64_t e = at + i;
-            const std::size_t col = std::size_t(e % cols);
-            colMax[col] = std::max(colMax[col], a);
-            const std::int64_t row = e / rowLength;
-            if (rowMax.empty() || rowMax.back().first != row)
-                rowMax.push_back({ row, 0.0f });
-            rowMax.back().second = std::max(rowMax.back().second, a);
-        }
-        },
-        [&](const ChannelMax &cm) {
-            if (!channels)
-                return;
-            std::lock_guard<std::mutex> lock(channelMutex);
-            for (std::size_t k = 0; k < cm.cols.size(); ++k)
-                s.colAbsmax[k] = std::max(s.colAbsmax[k], cm.cols[k]);
-            for (const auto &[row, a] : cm.rows)
-                s.rowAbsmax[std::size_t(row)] = std::max(s.rowAbsmax[std::size_t(row)], a);
-        });
-    FirstPass all;
-    for (const FirstPass &p : first) {
-        all.moments.merge(p.moments);
-        all.min = std::min(all.min, p.min);
-        all.max = std::max(all.max, p.max);
-        all.minNonzeroAbs = std::min(all.minNonzeroAbs, p.minNonzeroAbs);
-        all.zeros += p.zeros;
-    }
-    const Moments &m = all.moments;
-    s.mean = m.mean;
-    s.std = std::sqrt(m.m2 / m.n);
-    s.min = all.min;
-    s.max = all.max;
-    s.absmax = std::max(std::abs(all.min), std::abs(all.max));
-    s.zeros = all.zeros;
-    s.zeroFraction = double(all.zeros) / double(n);
-    const double var = m.m2 / m.n;
-    s.skewness = var > 0 ? (m.m3 / m.n) / std::pow(var, 1.5) : 0.0;
-    s.kurtosis = var > 0 ? (m.m4 / m.n) / (var * var) - 3.0 : 0.0;
-
-    // Pass 2: outliers, the display histogram and the fine one for percentiles.
-    WeightHistogram &h = s.histogram;
-    h.logMagnitude = options.logMagnitude;
-    const bool anyNonzero = all.minNonzeroAbs < std::numeric_limits<double>::infinity();
-    if (options.logMagnitude) {
-        h.lo = anyNonzero ? std::log10(all.minNonzeroAbs) : 0.0;
-        h.hi = anyNonzero ? std::log10(s.absmax) : 0.0;
-    } else {
-        h.lo = s.min;
-        h.hi = s.max;
-    }
-    const int bins = options.bins;
-    const auto inverse = [](double span, int bins) { return span > 0 ? bins / span : 0.0; };
-    const double displayScale = inverse(h.hi - h.lo, bins);
-    const double fineScale = inverse(s.max - s.min, kPercentileBins);
-    const double threshold = options.outlierK * s.std;
-    SecondPass total;
-    total.display.assign(std::size_t(bins), 0);
-    total.fine.assign(kPercentileBins, 0);
-    std::mutex totalMutex;
-    forEachChunk<SecondPass>(
-        t, cancel,
-        [&] {
-            SecondPass p;
-            p.display.assign(std::size_t(bins), 0);
-            p.fine.assign(kPercentileBins, 0);
-            return p;
-        },
-        [&](SecondPass &p, std::int64_t, const float *v, std::int64_t count, std::int64_t) {
-        for (std::int64_t i = 0; i < count; ++i) {
-            const double x = v[i];
-            if (std::abs(x - s.mean) > threshold)
-                ++p.outliers;
-            ++p.fine[std::size_t(binOf(x, s.min, fineScale, kPercentileBins))];
-            if (!options.logMagnitude)
-                ++p.display[std::size_t(binOf(x, h.lo, displayScale, bins))];
-            else if (x == 0)
-                ++p.displayZeros;
-            else
-                ++p.display[std::size_t(binOf(std::log10(std::abs(x)), h.lo, displayScale, bins))];
-        }
-        },
-        [&](const SecondPass &p) {
-            std::lock_guard<std::mutex> lock(totalMutex);
-            total.outliers += p.outliers;
-            total.displayZeros += p.displayZeros;
-            for (int b = 0; b < bins; ++b)
-                total.display[std::size_t(b)] += p.display[std::size_t(b)];
-            for (int b = 0; b < kPercentileBins; ++b)
-                total.fine[std::size_t(b)] += p.fine[std::size_t(b)];
-        });
-    s.outliers = total.outliers;
-    h.zeros = total.displayZeros;
-    h.counts = total.display;
-    const std::vector<std::uint64_t> &fine = total.fine;
-    s.outlierFraction = double(s.outliers) / double(n);
-    for (double p : options.percentiles)
-        s.percentiles.push_back({ p, percentileFromBins(fine, s.min, s.max, n, p) });
+    const bool sixteenBit = t.dtype == DType::BF16 || t.dtype == DType::F16;
+    if (sixteenBit && reinterpret_cast<std::uintptr_t>(t.data) % 2 == 0)
+        statsFrom16Bit(t, options, cancel, ch, s);
+    else
+        statsFromValues(t, options, cancel, ch, s);
     return s;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Weight statistics against direct computation in double precision on tensors made here
-// (f32, bf16 and Q8_0; larger than one streaming piece): exact counts, moments to 1e-6
-// relative, histograms that sum to the element count, channel absmax, percentiles within a
-// bin, and results that do not depend on the thread count.
+// (f32, bf16, f16 and Q8_0; larger than one streaming piece): exact counts, moments to 1e-6
+// relative, histograms that sum to the element count and match per-value binning bin for bin,
+// channel absmax, percentiles within a bin, and results that do not depend on the thread
+// count or on the alignment of the mapped data.
 #include "analysis/weightstats.h"
 #include "util/error.h"
 #include "util/halffloat.h"
@@ -46,10 +47,10 @@ Owned makeView(DType dtype, std::int64_t rows, std::int64_t cols, const std::vec
     if (dtype == DType::F32) {
         o.bytes.resize(v.size() * 4);
         std::memcpy(o.bytes.data(), v.data(), o.bytes.size());
-    } else if (dtype == DType::BF16) {
+    } else if (dtype == DType::BF16 || dtype == DType::F16) {
         o.bytes.resize(v.size() * 2);
         for (std::size_t i = 0; i < v.size(); ++i) {
-            const std::uint16_t h = floatToBf16(v[i]);
+            const std::uint16_t h = dtype == DType::BF16 ? floatToBf16(v[i]) : floatToF16(v[i]);
             std::memcpy(o.bytes.data() + 2 * i, &h, 2);
         }
     } else { // Q8_0: per 32 values an f16 scale and 32 int8 codes
@@ -72,6 +73,26 @@ Owned makeView(DType dtype, std::int64_t rows, std::int64_t cols, const std::vec
     o.view.data = o.bytes.data();
     o.view.nbytes = o.bytes.size();
     return o;
+}
+
+// The display histogram binned value by value, the way the header describes it.
+std::vector<std::uint64_t> directHistogram(const std::vector<float> &v, const WeightHistogram &h,
+    std::uint64_t &zeros)
+{
+    const int bins = int(h.counts.size());
+    const double span = h.hi - h.lo, scale = span > 0 ? bins / span : 0.0;
+    std::vector<std::uint64_t> counts(h.counts.size(), 0);
+    zeros = 0;
+    for (float f : v) {
+        const double x = f;
+        if (h.logMagnitude && x == 0) {
+            ++zeros;
+            continue;
+        }
+        const double w = h.logMagnitude ? std::log10(std::abs(x)) : x;
+        ++counts[std::size_t(std::clamp(int((w - h.lo) * scale), 0, bins - 1))];
+    }
+    return counts;
 }
 
 void compareRelative(double got, double expected, const char *what)
@@ -159,6 +180,7 @@ private Q_SLOTS:
         QTest::addColumn<int>("dtype");
         QTest::newRow("f32") << int(DType::F32);
         QTest::newRow("bf16") << int(DType::BF16);
+        QTest::newRow("f16") << int(DType::F16);
         QTest::newRow("q8_0") << int(DType::Q8_0);
     }
 
@@ -186,9 +208,96 @@ private Q_SLOTS:
         QVERIFY(s.histogram.hi == std::log10(s.absmax));
     }
 
+    // Every binning path (derived from the fine histogram, per value, log-magnitude, and the
+    // 16-bit one from distinct values) against binning each value directly.
+    void histogramsMatchPerValueBinning_data()
+    {
+        QTest::addColumn<int>("dtype");
+        QTest::addColumn<int>("bins");
+        QTest::addColumn<bool>("logMagnitude");
+        for (DType d : { DType::F32, DType::BF16, DType::F16, DType::Q8_0 })
+            for (int bins : { 128, 100, 1 })
+                for (bool log : { false, true })
+                    QTest::addRow("%s-%d%s", dtypeName(d).c_str(), bins, log ? "-log" : "")
+                        << int(d) << bins << log;
+    }
+
+    void histogramsMatchPerValueBinning()
+    {
+        QFETCH(int, dtype);
+        QFETCH(int, bins);
+        QFETCH(bool, logMagnitude);
+        const Owned t = makeView(DType(dtype), 96, 512, sampleValues(96, 512, 13));
+        WeightStatsOptions o;
+        o.bins = bins;
+        o.logMagnitude = logMagnitude;
+        const WeightStats s = computeWeightStats(t.view, o);
+        std::uint64_t zeros = 0;
+        const auto expected = directHistogram(toFloat32(t.view), s.histogram, zeros);
+        QCOMPARE(s.histogram.counts, expected);
+        QCOMPARE(s.histogram.zeros, zeros);
+    }
+
+    // Unaligned data (possible inside a mapped file) takes the converting path: same results.
+    void unalignedDataGivesSameResults_data()
+    {
+        QTest::addColumn<int>("dtype");
+        QTest::newRow("f32") << int(DType::F32);
+        QTest::newRow("bf16") << int(DType::BF16);
+    }
+
+    void unalignedDataGivesSameResults()
+    {
+        QFETCH(int, dtype);
+        const Owned t = makeView(DType(dtype), 200, 160, sampleValues(200, 160, 17));
+        std::vector<std::uint8_t> shifted(t.bytes.size() + 1);
+        std::memcpy(shifted.data() + 1, t.bytes.data(), t.bytes.size());
+        TensorView odd = t.view;
+        odd.data = shifted.data() + 1;
+        const WeightStats a = computeWeightStats(t.view), b = computeWeightStats(odd);
+        compareRelative(b.mean, a.mean, "mean");
+        compareRelative(b.std, a.std, "std");
+        compareRelative(b.kurtosis, a.kurtosis, "kurtosis");
+        QCOMPARE(b.min, a.min);
+        QCOMPARE(b.max, a.max);
+        QCOMPARE(b.zeros, a.zeros);
+        QCOMPARE(b.outliers, a.outliers);
+        QCOMPARE(b.histogram.counts, a.histogram.counts);
+        QCOMPARE(b.rowAbsmax, a.rowAbsmax);
+        QCOMPARE(b.colAbsmax, a.colAbsmax);
+    }
+
+    // Channels of a 3-D tensor: rows are the first dimension, columns the last.
+    void channelAbsmaxOf3dTensor()
+    {
+        const std::int64_t a = 6, b = 70, c = 48;
+        Owned t = makeView(DType::BF16, a * b, c, sampleValues(a * b, c, 19));
+        t.view.shape = { a, b, c };
+        const WeightStats s = computeWeightStats(t.view);
+        const std::vector<float> v = toFloat32(t.view);
+        QCOMPARE(s.rowAbsmax.size(), std::size_t(a));
+        QCOMPARE(s.colAbsmax.size(), std::size_t(c));
+        std::vector<float> rows(std::size_t(a), 0.0f), cols(std::size_t(c), 0.0f);
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            const float m = std::abs(v[i]);
+            rows[i / std::size_t(b * c)] = std::max(rows[i / std::size_t(b * c)], m);
+            cols[i % std::size_t(c)] = std::max(cols[i % std::size_t(c)], m);
+        }
+        QCOMPARE(s.rowAbsmax, rows);
+        QCOMPARE(s.colAbsmax, cols);
+    }
+
+    void sameResultForAnyThreadCount_data()
+    {
+        QTest::addColumn<int>("dtype");
+        QTest::newRow("f32") << int(DType::F32);
+        QTest::newRow("bf16") << int(DType::BF16);
+    }
+
     void sameResultForAnyThreadCount()
     {
-        const Owned t = makeView(DType::F32, 1000, 300, sampleValues(1000, 300, 11));
+        QFETCH(int, dtype);
+        const Owned t = makeView(DType(dtype), 1000, 300, sampleValues(1000, 300, 11));
         const int before = threadCount();
         setThreadCount(1);
         const WeightStats one = computeWeightStats(t.view);
@@ -199,6 +308,8 @@ private Q_SLOTS:
         QCOMPARE(one.kurtosis, four.kurtosis);
         QCOMPARE(one.histogram.counts, four.histogram.counts);
         QCOMPARE(one.rowAbsmax, four.rowAbsmax);
+        QCOMPARE(one.colAbsmax, four.colAbsmax);
+        QCOMPARE(one.percentiles, four.percentiles);
     }
 
     void jsonNamesTheStatistics()
