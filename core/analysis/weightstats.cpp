@@ -45,6 +45,33 @@ std::int64_t grainFor(std::int64_t n, std::int64_t chunks, std::int64_t chunkSiz
     return std::clamp<std::int64_t>((chunks + parts - 1) / parts, 1, cap);
 }
 
+// Per-thread 32-bit counters that are all zero between uses: drained (added to a total and
+// zeroed) only where non-zero, so a range pays for the counters it touched rather than for
+// all 65536. A range that ended in an exception leaves them dirty; the next use clears them.
+class LocalCounts {
+public:
+    std::uint32_t *start(std::size_t size)
+    {
+        if (m_counts.size() != size || m_dirty)
+            m_counts.assign(size, 0);
+        m_dirty = true;
+        return m_counts.data();
+    }
+    void drainInto(std::vector<std::uint64_t> &total)
+    {
+        for (std::size_t k = 0; k < m_counts.size(); ++k)
+            if (m_counts[k]) {
+                total[k] += m_counts[k];
+                m_counts[k] = 0;
+            }
+        m_dirty = false;
+    }
+
+private:
+    std::vector<std::uint32_t> m_counts;
+    bool m_dirty = false;
+};
+
 struct ChannelLayout {
     bool on = false;
     std::int64_t rows = 0, cols = 0, rowLength = 0;
@@ -159,16 +186,16 @@ void statsFrom16Bit(const TensorView &t, const WeightStatsOptions &options,
     std::vector<std::uint16_t> colBits(std::size_t(ch.cols), 0), rowBits(std::size_t(ch.rows), 0);
     std::mutex mutex;
     parallelFor(chunks, grainFor(n, chunks, kKeyChunk), [&](std::int64_t begin, std::int64_t end) {
-        thread_local std::vector<std::uint32_t> hist;
+        thread_local LocalCounts local;
         thread_local std::vector<std::uint16_t> cols;
-        hist.assign(2 * std::size_t(kKeys), 0);
+        std::uint32_t *hist = local.start(std::size_t(kKeys));
         cols.assign(std::size_t(ch.cols), 0);
         std::vector<std::pair<std::int64_t, std::uint16_t>> rows;
         for (std::int64_t c = begin; c < end; ++c) {
             cancel.throwIfCancelled();
             const std::int64_t first = c * kKeyChunk;
             const std::int64_t count = std::min(kKeyChunk, n - first);
-            wskernels::countKeysU16(raw + first, count, hist.data());
+            wskernels::countKeysU16(raw + first, count, hist);
             if (ch.on)
                 forEachLine(ch, first, count,
                     [&](std::int64_t off, std::int64_t len, std::int64_t row, std::int64_t col) {
@@ -178,8 +205,7 @@ void statsFrom16Bit(const TensorView &t, const WeightStatsOptions &options,
                     });
         }
         std::lock_guard<std::mutex> lock(mutex);
-        for (std::size_t k = 0; k < std::size_t(kKeys); ++k)
-            keys[k] += std::uint64_t(hist[k]) + hist[k + std::size_t(kKeys)];
+        local.drainInto(keys);
         for (std::size_t k = 0; k < cols.size(); ++k)
             colBits[k] = std::max(colBits[k], cols[k]);
         for (const auto &[row, a] : rows)
@@ -187,20 +213,22 @@ void statsFrom16Bit(const TensorView &t, const WeightStatsOptions &options,
     });
     cancel.throwIfCancelled();
 
+    // The distinct values present and their counts (a few thousand at most in practice).
+    std::vector<std::pair<double, std::uint64_t>> present;
+    for (int k = 0; k < kKeys; ++k)
+        if (keys[std::size_t(k)])
+            present.push_back({ double(decode(std::uint16_t(k))), keys[std::size_t(k)] });
+
     // Moments in double over the distinct values: exact products, few terms.
     Summary all;
     double sum = 0;
-    for (int k = 0; k < kKeys; ++k)
-        if (keys[std::size_t(k)])
-            sum += double(keys[std::size_t(k)]) * double(decode(std::uint16_t(k)));
+    for (const auto &[x, c] : present)
+        sum += double(c) * x;
     Moments &m = all.moments;
     m.n = double(n);
     m.mean = sum / double(n);
-    for (int k = 0; k < kKeys; ++k) {
-        const double c = double(keys[std::size_t(k)]);
-        if (c == 0)
-            continue;
-        const double x = decode(std::uint16_t(k));
+    for (const auto &[x, count] : present) {
+        const double c = double(count);
         const double d = x - m.mean, d2 = d * d;
         m.m2 += c * d2;
         m.m3 += c * d2 * d;
@@ -208,7 +236,7 @@ void statsFrom16Bit(const TensorView &t, const WeightStatsOptions &options,
         all.min = std::min(all.min, x); // NaN compares false: left out
         all.max = std::max(all.max, x);
         if (x == 0)
-            all.zeros += std::int64_t(c);
+            all.zeros += std::int64_t(count);
         else
             all.minNonzeroAbs = std::min(all.minNonzeroAbs, std::abs(x));
     }
@@ -217,11 +245,7 @@ void statsFrom16Bit(const TensorView &t, const WeightStatsOptions &options,
     WeightHistogram &h = s.histogram;
     h.counts.assign(std::size_t(options.bins), 0);
     std::vector<std::uint64_t> fine(kPercentileBins, 0);
-    for (int k = 0; k < kKeys; ++k) {
-        const std::uint64_t c = keys[std::size_t(k)];
-        if (c == 0)
-            continue;
-        const double x = decode(std::uint16_t(k));
+    for (const auto &[x, c] : present) {
         if (std::abs(x - s.mean) > b.threshold)
             s.outliers += std::int64_t(c);
         fine[std::size_t(clampBin((x - s.min) * b.fineScale, kPercentileBins))] += c;
@@ -313,9 +337,9 @@ void statsFromValues(const TensorView &t, const WeightStatsOptions &options,
     h.counts.assign(std::size_t(bins), 0);
     parallelFor(chunks, grain, [&](std::int64_t begin, std::int64_t end) {
         thread_local std::vector<float> buf;
-        thread_local std::vector<std::uint32_t> fineLocal;
+        thread_local LocalCounts fineLocal;
         thread_local std::vector<std::uint32_t> displayLocal;
-        fineLocal.assign(std::size_t(kPercentileBins), 0);
+        std::uint32_t *fineCounts = fineLocal.start(std::size_t(kPercentileBins));
         BinParams p = params;
         if (!derived) {
             displayLocal.assign(std::size_t(bins), 0);
@@ -328,13 +352,12 @@ void statsFromValues(const TensorView &t, const WeightStatsOptions &options,
             // Last piece first: what the first pass read last may still be in cache.
             std::int64_t count = 0;
             const float *v = piece(chunks - 1 - c, buf, count);
-            outliers += wskernels::binF32(v, count, p, fineLocal.data(), displayZeros);
+            outliers += wskernels::binF32(v, count, p, fineCounts, displayZeros);
         }
         std::lock_guard<std::mutex> lock(mutex);
         s.outliers += outliers;
         h.zeros += displayZeros;
-        for (std::size_t k = 0; k < fine.size(); ++k)
-            fine[k] += fineLocal[k];
+        fineLocal.drainInto(fine);
         if (!derived)
             for (std::size_t k = 0; k < h.counts.size(); ++k)
                 h.counts[k] += displayLocal[k];

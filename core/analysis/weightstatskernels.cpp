@@ -246,18 +246,17 @@ LATHE_WS_CLONES std::uint16_t channelMaxU16(const std::uint16_t *v, std::int64_t
 
 void countKeysU16(const std::uint16_t *v, std::int64_t count, std::uint32_t *hist)
 {
-    std::uint32_t *h0 = hist, *h1 = hist + 65536;
     std::int64_t i = 0;
     for (; i + 4 <= count; i += 4) {
         std::uint64_t w;
         std::memcpy(&w, v + i, sizeof w);
-        ++h0[w & 0xFFFF];
-        ++h1[(w >> 16) & 0xFFFF];
-        ++h0[(w >> 32) & 0xFFFF];
-        ++h1[w >> 48];
+        ++hist[w & 0xFFFF];
+        ++hist[(w >> 16) & 0xFFFF];
+        ++hist[(w >> 32) & 0xFFFF];
+        ++hist[w >> 48];
     }
     for (; i < count; ++i)
-        ++h0[v[i]];
+        ++hist[v[i]];
 }
 
 LATHE_WS_CLONES std::int64_t binF32(const float *v, std::int64_t count, const BinParams &p,

@@ -54,8 +54,7 @@ float channelMaxF32(const float *v, std::int64_t count, float *colMax);
 std::uint16_t channelMaxU16(const std::uint16_t *v, std::int64_t count, std::uint16_t *colMax,
     std::uint16_t limit);
 
-// Adds one to hist[k] for every raw 16-bit value k; `hist` has 2 x 65536 counters (two
-// interleaved tables, so equal neighbours do not wait on each other); sum them afterwards.
+// Adds one to hist[k] (65536 counters) for every raw 16-bit value k.
 void countKeysU16(const std::uint16_t *v, std::int64_t count, std::uint32_t *hist);
 
 // What the second pass over f32 values bins, and where.
