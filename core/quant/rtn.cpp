@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "quant/rtn.h"
+
+#include "util/error.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <string>
+
+namespace lathe {
+
+std::string RtnFormat::label() const
+{
+    std::string s = "int" + std::to_string(bits) + " ";
+    s += groupSize == 0 ? std::string("per-channel") : "g" + std::to_string(groupSize);
+    s += symmetric ? " sym" : " asym";
+    return s;
+}
+
+namespace {
+
+void checkFormat(const RtnFormat &format)
+{
+    if (format.bits < 2 || format.bits > 8)
+        throw InvalidArgument("round-to-nearest quantization: " + std::to_string(format.bits)
+            + " bits is outside the supported 2..8");
+    if (format.groupSize < 0)
+        throw InvalidArgument("round-to-nearest quantization: group size "
+            + std::to_string(format.groupSize) + " is negative (0 means one scale per row)");
+}
+
+void checkWeight(const at::Tensor &weight)
+{
+    if (!weight.defined() || weight.dim() != 2 || weight.scalar_type() != at::kFloat)
+        throw InvalidArgument("round-to-nearest quantization needs a 2-D f32 weight matrix, got "
+            + (weight.defined() ? std::to_string(weight.dim()) + "-D "
+                        + std::string(c10::toString(weight.scalar_type()))
+                                : std::string("no tensor")));
+}
+
+} // namespace
+
+at::Tensor fakeQuantizeRtn(const at::Tensor &weight, const RtnFormat &format)
+{
+    checkFormat(format);
+    checkWeight(weight);
+    c10::InferenceMode guard;
+    const std::int64_t rows = weight.size(0);
+    const std::int64_t cols = weight.size(1);
+    if (rows == 0 || cols == 0)
+        return weight.clone();
+
+    // Groups of `group` columns; a ragged last group is padded with zeros, which changes
+    // neither the absmax nor the zero-including [min, max] range below, so the padding never
+    // moves a scale. The padded columns are cut off again at the end.
+    const std::int64_t group =
+        format.groupSize == 0 ? cols : std::min<std::int64_t>(format.groupSize, cols);
+    const std::int64_t groups = (cols + group - 1) / group;
+    const std::int64_t pad = groups * group - cols;
+    at::Tensor w = weight.contiguous();
+    if (pad > 0)
+        w = at::constant_pad_nd(w, { 0, pad }, 0.0);
+    w = w.view({ rows, groups, group });
+
+    at::Tensor result;
+    if (format.symmetric) {
+        const double qmax = double((1 << (format.bits - 1)) - 1);
+        const at::Tensor scale = w.abs().amax({ 2 }, true) / qmax; // [rows, groups, 1]
+        // An all-zero group has scale 0: divide by 1 instead, its codes are 0 anyway.
+        const at::Tensor safe = at::where(scale > 0, scale, at::ones_like(scale));
+        result = at::round(w / safe).clamp_(-qmax, qmax).mul_(scale);
+    } else {
+        // The range always includes 0 so that the zero point is an integer code in
+        // [0, 2^bits - 1] (storable in `bits` bits) and 0 itself is exact.
+        const double qmax = double((1 << format.bits) - 1);
+        const at::Tensor lo = at::clamp_max(w.amin({ 2 }, true), 0.0);
+        const at::Tensor hi = at::clamp_min(w.amax({ 2 }, true), 0.0);
+        const at::Tensor scale = (hi - lo) / qmax;
+        const at::Tensor safe = at::where(scale > 0, scale, at::ones_like(scale));
+        const at::Tensor zero = at::round(-lo / safe).clamp_(0.0, qmax);
+        result = (at::round(w / safe).add_(zero).clamp_(0.0, qmax)).sub_(zero).mul_(scale);
+    }
+    result = result.view({ rows, groups * group });
+    if (pad > 0)
+        result = result.slice(1, 0, cols).contiguous();
+    return result;
+}
+
+double importanceWeightedError(
+    const at::Tensor &weight, const RtnFormat &format, const std::vector<double> &importance)
+{
+    checkFormat(format);
+    checkWeight(weight);
+    const std::int64_t rows = weight.size(0);
+    const std::int64_t cols = weight.size(1);
+    if (static_cast<std::int64_t>(importance.size()) != cols)
+        throw InvalidArgument("importance-weighted error: " + std::to_string(importance.size())
+            + " importance values for a weight with " + std::to_string(cols)
+            + " input channels (activation statistics of another model?)");
+    if (rows == 0 || cols == 0)
+        return 0.0;
+    c10::InferenceMode guard;
+    const at::Tensor diff = weight - fakeQuantizeRtn(weight, format);
+    // Column sums of squares (ATen's cascade summation keeps f32 accurate), then the weighted
+    // sum over columns in double.
+    const at::Tensor colSquares = diff.square().sum(0).to(at::kDouble).contiguous();
+    const at::Tensor imp = at::tensor(at::ArrayRef<double>(importance), at::kDouble);
+    return (colSquares * imp).sum().item<double>() / double(rows);
+}
+
+} // namespace lathe
