@@ -3,7 +3,7 @@
 # Installs the Debian (bookworm) packages Lathe needs to build and test, if missing.
 set -e
 PKGS="cmake g++ make ninja-build ccache pkg-config
-qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev libqt6svg6
+qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libgl-dev libqt6svg6 qt6-svg-dev
 libqcustomplot-dev libqcustomplot2.1-qt6
 libtorch-dev libopenblas0-pthread
 libspdlog-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
