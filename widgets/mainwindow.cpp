@@ -13,6 +13,7 @@
 #include "panels/logpanel.h"
 #include "panels/modebar.h"
 #include "panels/modelview.h"
+#include "panels/sensitivityview.h"
 #include "panels/startview.h"
 #include "settings.h"
 #include "util/demomodel.h"
@@ -129,9 +130,19 @@ void MainWindow::createModes()
     // Nothing to show until a model is open.
     m_modeBar->setModeEnabled(ModelMode, false);
 
+    m_sensitivityView = new SensitivityView(m_runner, m_stack);
+    m_stack->addWidget(m_sensitivityView);
+    m_modeBar->addMode(glyphIcon(Glyph::Sensitivity, glyphColor, glyphDisabled), tr("Sensitivity"),
+        QStringLiteral("modeSensitivity"));
+    m_modeBar->setModeToolTip(SensitivityMode,
+        tr("Which layers suffer most from compression (Ctrl+%1)").arg(SensitivityMode + 1));
+    m_modeBar->setModeEnabled(SensitivityMode, false);
+
     m_actions->addModeAction(StartMode, tr("Start"));
     m_actions->addModeAction(ModelMode, tr("Model"));
+    m_actions->addModeAction(SensitivityMode, tr("Sensitivity"));
     m_actions->modeActions[ModelMode]->setEnabled(false);
+    m_actions->modeActions[SensitivityMode]->setEnabled(false);
     for (int i = 0; i < m_actions->modeActions.size(); ++i) {
         connect(
             m_actions->modeActions[i], &QAction::triggered, this, [this, i] { setCurrentMode(i); });
@@ -345,6 +356,9 @@ void MainWindow::onLoadFinished(LoadModelJob *job)
     m_modelView->setModel(m_model);
     m_modeBar->setModeEnabled(ModelMode, true);
     m_actions->modeActions[ModelMode]->setEnabled(true);
+    m_sensitivityView->setModel(m_model);
+    m_modeBar->setModeEnabled(SensitivityMode, true);
+    m_actions->modeActions[SensitivityMode]->setEnabled(true);
     setCurrentMode(ModelMode);
 
     m_settings->addRecentModel(job->path());

@@ -31,6 +31,7 @@ class LoadModelJob;
 class LogPanel;
 class ModeBar;
 class ModelView;
+class SensitivityView;
 class Settings;
 class StartView;
 
@@ -41,7 +42,7 @@ class MainWindow : public QMainWindow
     // are still logged and emitted through errorShown(), questions take their default.
     Q_PROPERTY(bool dialogsSuppressed READ dialogsSuppressed WRITE setDialogsSuppressed)
 public:
-    enum Mode { StartMode, ModelMode, ModeCount };
+    enum Mode { StartMode, ModelMode, SensitivityMode, ModeCount };
 
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
@@ -59,6 +60,7 @@ public:
     ModeBar *modeBar() const { return m_modeBar; }
     StartView *startView() const { return m_startView; }
     ModelView *modelView() const { return m_modelView; }
+    SensitivityView *sensitivityView() const { return m_sensitivityView; }
     LogPanel *logPanel() const { return m_logPanel; }
     QMenu *recentMenu() const { return m_recentMenu; }
 
@@ -115,6 +117,7 @@ private:
     QStackedWidget *m_stack = nullptr;
     StartView *m_startView = nullptr;
     ModelView *m_modelView = nullptr;
+    SensitivityView *m_sensitivityView = nullptr;
     QDockWidget *m_logDock = nullptr;
     QDockWidget *m_jobsDock = nullptr;
     LogPanel *m_logPanel = nullptr;

@@ -49,6 +49,15 @@ void paintGlyph(QPainter &p, Glyph glyph, const QColor &color)
         }
         break;
     }
+    case Glyph::Sensitivity: {
+        // Bars ranked from tallest to shortest on a baseline: which parts suffer most.
+        p.drawLine(QPointF(5, 27), QPointF(27, 27));
+        p.setBrush(QBrush(color));
+        const double heights[] = { 19, 13, 8, 4 };
+        for (int i = 0; i < 4; ++i)
+            p.drawRect(QRectF(6.5 + i * 5.2, 27 - heights[i], 3, heights[i]));
+        break;
+    }
     }
 }
 
