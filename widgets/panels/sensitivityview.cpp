@@ -279,6 +279,8 @@ void SensitivityView::buildResults(QWidget *area)
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setAlternatingRowColors(true);
     m_table->setWordWrap(false);
+    // "model.layers.0…q_proj": both the layer and the kind stay readable in a narrow column.
+    m_table->setTextElideMode(Qt::ElideMiddle);
     m_table->verticalHeader()->setVisible(false);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     QHeaderView *columns = m_table->horizontalHeader();
