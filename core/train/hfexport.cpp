@@ -3,6 +3,7 @@
 
 #include "io/safetensorswriter.h"
 #include "train/trainablellama.h"
+#include "util/atomicfile.h"
 #include "util/error.h"
 
 #include <nlohmann/json.hpp>
@@ -14,22 +15,6 @@
 namespace fs = std::filesystem;
 
 namespace lathe {
-
-void writeTextFileAtomically(const std::string &path, const std::string &text)
-{
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << text;
-        out.flush();
-        if (!out)
-            throw IoError("cannot write '" + tmp + "' (disk full or no permission?)");
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec)
-        throw IoError("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
-}
 
 void writeHfModel(const TrainableLlama &model, const std::string &dir, std::int64_t bosId,
     const std::vector<std::int64_t> &eosIds)
@@ -61,13 +46,13 @@ void writeHfModel(const TrainableLlama &model, const std::string &dir, std::int6
         config["eos_token_id"] = eosIds.front();
     config["torch_dtype"] = "float32";
     config["use_cache"] = true;
-    writeTextFileAtomically((fs::path(dir) / "config.json").string(), config.dump(2) + "\n");
+    writeFileAtomically((fs::path(dir) / "config.json").string(), config.dump(2) + "\n");
 
     nlohmann::ordered_json generation;
     if (bosId >= 0)
         generation["bos_token_id"] = bosId;
     generation["eos_token_id"] = eosIds;
-    writeTextFileAtomically(
+    writeFileAtomically(
         (fs::path(dir) / "generation_config.json").string(), generation.dump(2) + "\n");
 
     SafetensorsWriter writer;

@@ -15,7 +15,4 @@ class TrainableLlama;
 void writeHfModel(const TrainableLlama &model, const std::string &dir, std::int64_t bosId,
     const std::vector<std::int64_t> &eosIds);
 
-// Writes `text` to `path` through a temporary file renamed over it (IoError naming the path).
-void writeTextFileAtomically(const std::string &path, const std::string &text);
-
 } // namespace lathe

@@ -7,6 +7,7 @@
 #include "train/adamw.h"
 #include "train/lrschedule.h"
 #include "train/trainablellama.h"
+#include "util/atomicfile.h"
 #include "util/error.h"
 #include "util/threadpool.h"
 
@@ -200,14 +201,7 @@ void Trainer::saveCheckpoint(std::int64_t step, const std::vector<TrainPoint> &c
     Json summary = state;
     summary.erase("curve");
     const std::string jsonPath = fs::path(m_checkpointPath).replace_extension(".json").string();
-    const std::string tmp = jsonPath + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << summary.dump(2) << "\n";
-        if (!out)
-            throw IoError("cannot write '" + tmp + "'");
-    }
-    fs::rename(tmp, jsonPath);
+    writeFileAtomically(jsonPath, summary.dump(2) + "\n");
 }
 
 TrainResult Trainer::train(const TokenSplit &data, bool resume, int threads,
@@ -334,16 +328,6 @@ TrainResult Trainer::train(const TokenSplit &data, bool resume, int threads,
 void Trainer::writeLossCurve(
     const std::vector<TrainPoint> &curve, const std::string &csvPath, const std::string &jsonPath)
 {
-    const auto writeFile = [](const std::string &path, const std::string &text) {
-        const std::string tmp = path + ".tmp";
-        {
-            std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-            out << text;
-            if (!out)
-                throw IoError("cannot write '" + tmp + "'");
-        }
-        fs::rename(tmp, path);
-    };
     std::ostringstream csv;
     csv << "step,lr,train_loss,val_loss,tokens_per_s,seconds\n";
     Json points = Json::array();
@@ -353,10 +337,10 @@ void Trainer::writeLossCurve(
             << fmt("%.1f", p.tokensPerSecond) << ',' << fmt("%.3f", p.seconds) << '\n';
         points.push_back(pointJson(p));
     }
-    writeFile(csvPath, csv.str());
+    writeFileAtomically(csvPath, csv.str());
     Json j;
     j["points"] = points;
-    writeFile(jsonPath, j.dump(1) + "\n");
+    writeFileAtomically(jsonPath, j.dump(1) + "\n");
 }
 
 } // namespace lathe

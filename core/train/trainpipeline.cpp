@@ -11,6 +11,7 @@
 #include "train/hfexport.h"
 #include "train/modelcard.h"
 #include "train/trainablellama.h"
+#include "util/atomicfile.h"
 #include "util/error.h"
 #include "util/threadpool.h"
 
@@ -283,9 +284,9 @@ TrainRunReport runTraining(const TrainConfig &config, const std::string &outDir,
     report.totalSeconds = std::chrono::duration<double>(Clock::now() - start).count();
 
     // 6. Model card and a machine-readable summary.
-    writeTextFileAtomically(
+    writeFileAtomically(
         (staged / "README.md").string(), modelCard(config, report, modelConfig, options.command));
-    writeTextFileAtomically(
+    writeFileAtomically(
         (staged / "training.json").string(), trainingSummaryJson(config, report, options.command));
 
     // 7. Replace <out> with the finished folder; drop the work folder.
