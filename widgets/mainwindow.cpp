@@ -8,6 +8,7 @@
 #include "jobs/loadmodeljob.h"
 #include "logsink.h"
 #include "panels/glyphs.h"
+#include "panels/inspectview.h"
 #include "panels/jobspanel.h"
 #include "panels/jobstatuswidget.h"
 #include "panels/logpanel.h"
@@ -130,6 +131,14 @@ void MainWindow::createModes()
     // Nothing to show until a model is open.
     m_modeBar->setModeEnabled(ModelMode, false);
 
+    m_inspectView = new InspectView(m_runner, m_stack);
+    m_stack->addWidget(m_inspectView);
+    m_modeBar->addMode(glyphIcon(Glyph::Inspect, glyphColor, glyphDisabled), tr("Inspect"),
+        QStringLiteral("modeInspect"));
+    m_modeBar->setModeToolTip(InspectMode,
+        tr("Weight and activation statistics of every tensor (Ctrl+%1)").arg(InspectMode + 1));
+    m_modeBar->setModeEnabled(InspectMode, false);
+
     m_sensitivityView = new SensitivityView(m_runner, m_stack);
     m_stack->addWidget(m_sensitivityView);
     m_modeBar->addMode(glyphIcon(Glyph::Sensitivity, glyphColor, glyphDisabled), tr("Sensitivity"),
@@ -140,8 +149,10 @@ void MainWindow::createModes()
 
     m_actions->addModeAction(StartMode, tr("Start"));
     m_actions->addModeAction(ModelMode, tr("Model"));
+    m_actions->addModeAction(InspectMode, tr("Inspect"));
     m_actions->addModeAction(SensitivityMode, tr("Sensitivity"));
     m_actions->modeActions[ModelMode]->setEnabled(false);
+    m_actions->modeActions[InspectMode]->setEnabled(false);
     m_actions->modeActions[SensitivityMode]->setEnabled(false);
     for (int i = 0; i < m_actions->modeActions.size(); ++i) {
         connect(
@@ -356,6 +367,9 @@ void MainWindow::onLoadFinished(LoadModelJob *job)
     m_modelView->setModel(m_model);
     m_modeBar->setModeEnabled(ModelMode, true);
     m_actions->modeActions[ModelMode]->setEnabled(true);
+    m_inspectView->setModel(m_model);
+    m_modeBar->setModeEnabled(InspectMode, true);
+    m_actions->modeActions[InspectMode]->setEnabled(true);
     m_sensitivityView->setModel(m_model);
     m_modeBar->setModeEnabled(SensitivityMode, true);
     m_actions->modeActions[SensitivityMode]->setEnabled(true);

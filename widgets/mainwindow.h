@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// MainWindow: Lathe's one window. A vertical mode bar (Start, Model) selects the central view;
-// the Log and Jobs docks are shared by all modes. Models open in a worker thread (JobRunner),
-// from the File menu, the Start view, the command line or a drop anywhere on the window.
+// MainWindow: Lathe's one window. A vertical mode bar (Start, Model, Inspect, Sensitivity) selects
+// the central view; the Log and Jobs docks are shared by all modes. Models open in a worker thread
+// (JobRunner), from the File menu, the Start view, the command line or a drop anywhere on the
+// window.
 #pragma once
 
 #include <QMainWindow>
@@ -24,6 +25,7 @@ namespace lathe::ui
 {
 
 class Actions;
+class InspectView;
 class JobRunner;
 class JobsPanel;
 class JobStatusWidget;
@@ -42,7 +44,7 @@ class MainWindow : public QMainWindow
     // are still logged and emitted through errorShown(), questions take their default.
     Q_PROPERTY(bool dialogsSuppressed READ dialogsSuppressed WRITE setDialogsSuppressed)
 public:
-    enum Mode { StartMode, ModelMode, SensitivityMode, ModeCount };
+    enum Mode { StartMode, ModelMode, InspectMode, SensitivityMode, ModeCount };
 
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
@@ -60,6 +62,7 @@ public:
     ModeBar *modeBar() const { return m_modeBar; }
     StartView *startView() const { return m_startView; }
     ModelView *modelView() const { return m_modelView; }
+    InspectView *inspectView() const { return m_inspectView; }
     SensitivityView *sensitivityView() const { return m_sensitivityView; }
     LogPanel *logPanel() const { return m_logPanel; }
     QMenu *recentMenu() const { return m_recentMenu; }
@@ -117,6 +120,7 @@ private:
     QStackedWidget *m_stack = nullptr;
     StartView *m_startView = nullptr;
     ModelView *m_modelView = nullptr;
+    InspectView *m_inspectView = nullptr;
     SensitivityView *m_sensitivityView = nullptr;
     QDockWidget *m_logDock = nullptr;
     QDockWidget *m_jobsDock = nullptr;

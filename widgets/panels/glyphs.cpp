@@ -49,6 +49,15 @@ void paintGlyph(QPainter &p, Glyph glyph, const QColor &color)
         }
         break;
     }
+    case Glyph::Inspect: {
+        // A magnifying glass: look inside the tensors.
+        p.drawEllipse(QPointF(13.5, 13.5), 7.5, 7.5);
+        QPen handle(color, 3.6, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
+        p.setPen(handle);
+        p.drawLine(QPointF(19.2, 19.2), QPointF(26.5, 26.5));
+        p.setPen(pen);
+        break;
+    }
     case Glyph::Sensitivity: {
         // Bars ranked from tallest to shortest on a baseline: which parts suffer most.
         p.drawLine(QPointF(5, 27), QPointF(27, 27));
