@@ -2,7 +2,8 @@
 // Per-layer sensitivity: compress one linear module (or one whole decoder block) with a chosen
 // format, keep everything else original, and measure the damage on calibration tokens: delta
 // perplexity and mean KL divergence from the original's next-token distribution. Plus a proxy
-// that needs no forward pass: the importance-weighted squared quantization error.
+// that needs no forward pass: the importance-weighted squared quantization error, relative to
+// the module's output.
 #pragma once
 
 #include "quant/rtnformat.h"
@@ -33,8 +34,9 @@ struct SensitivityEntry {
     double perplexity = 0.0;      // of the model with only this part compressed
     double deltaPerplexity = 0.0; // perplexity - base perplexity
     double meanKl = 0.0;          // mean over scored tokens of KL(original || compressed), nats
-    double proxy = 0.0;           // sum over modules of importanceWeightedError(); NaN without
-                                  // activation statistics
+    double proxy = 0.0;           // sum over modules of importanceWeightedError() divided by
+                                  // the same weighting of W itself (relative output error);
+                                  // NaN without activation statistics
 };
 
 struct SensitivityResult {
