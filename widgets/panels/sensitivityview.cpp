@@ -8,31 +8,24 @@
 #include "models/sensitivitytablemodel.h"
 #include "panels/sensitivitycharts.h"
 
-#include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QKeySequence>
 #include <QLabel>
-#include <QLineEdit>
 #include <QLocale>
-#include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
-#include <QSettings>
 #include <QShortcut>
 #include <QSortFilterProxyModel>
-#include <QSpinBox>
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTextBrowser>
-#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <spdlog/spdlog.h>
@@ -45,12 +38,6 @@ namespace lathe::ui
 namespace
 {
 
-const char *const kCalibrationKey = "sensitivity/calibrationFile";
-const char *const kBitsKey = "sensitivity/bits";
-const char *const kGroupKey = "sensitivity/groupSize";
-const char *const kSymmetricKey = "sensitivity/symmetric";
-const char *const kSamplesKey = "sensitivity/samples";
-const char *const kCtxKey = "sensitivity/ctx";
 
 QString noteHtml()
 {
@@ -94,9 +81,8 @@ SensitivityView::SensitivityView(JobRunner *runner, QWidget *parent)
     m_title->setFont(titleFont);
     layout->addWidget(m_title);
 
-    auto *controls = new QWidget(this);
-    buildControls(controls);
-    layout->addWidget(controls);
+    m_controls = new SensitivityControls(this);
+    layout->addWidget(m_controls);
 
     auto *results = new QWidget(this);
     buildResults(results);
@@ -108,133 +94,18 @@ SensitivityView::SensitivityView(JobRunner *runner, QWidget *parent)
         auto *shortcut = new QShortcut(keys, this);
         shortcut->setContext(Qt::WidgetWithChildrenShortcut);
         connect(shortcut, &QShortcut::activated, this, [this] {
-            if (m_run->isEnabled())
+            if (m_controls->runButton()->isEnabled())
                 run();
         });
     }
 
-    restoreSettings();
-    updateControls();
+    connect(m_controls, &SensitivityControls::runRequested, this, &SensitivityView::run);
+    connect(m_controls, &SensitivityControls::cancelRequested, this, &SensitivityView::cancel);
+    connect(m_controls, &SensitivityControls::partsChanged, this, &SensitivityView::updateControls);
+    showResult(nullptr);
 }
 
 SensitivityView::~SensitivityView() = default;
-
-void SensitivityView::buildControls(QWidget *box)
-{
-    auto *grid = new QGridLayout(box);
-    grid->setContentsMargins(0, 0, 0, 0);
-    grid->setHorizontalSpacing(8);
-    grid->setVerticalSpacing(4);
-
-    // Row 0: the format.
-    auto *formatTitle = new QLabel(tr("<b>Format</b> round to nearest:"), box);
-    m_bits = new QSpinBox(box);
-    m_bits->setObjectName(QStringLiteral("sensitivityBits"));
-    m_bits->setRange(2, 8);
-    m_bits->setValue(4);
-    m_bits->setSuffix(tr(" bits"));
-    m_bits->setToolTip(tr("Bits per weight: 2 to 8. Fewer bits, more damage."));
-    m_group = new QComboBox(box);
-    m_group->setObjectName(QStringLiteral("sensitivityGroup"));
-    m_group->addItem(tr("per channel"), 0);
-    for (int g : { 32, 64, 128 })
-        m_group->addItem(tr("group %1").arg(g), g);
-    m_group->setCurrentIndex(3);
-    m_group->setToolTip(tr("How many weights share one scale: one per output channel (row), or "
-                           "one per group of 32, 64 or 128 columns. Smaller groups, less error."));
-    m_symmetric = new QCheckBox(tr("symmetric"), box);
-    m_symmetric->setObjectName(QStringLiteral("sensitivitySymmetric"));
-    m_symmetric->setChecked(true);
-    m_symmetric->setToolTip(tr("Symmetric: levels centred on zero (scale only). Unchecked: a "
-                               "zero point too, which fits skewed weights better."));
-    m_modules = new QCheckBox(tr("modules"), box);
-    m_modules->setObjectName(QStringLiteral("sensitivityModules"));
-    m_modules->setChecked(true);
-    m_modules->setToolTip(tr("Measure each linear module on its own"));
-    m_blocks = new QCheckBox(tr("blocks"), box);
-    m_blocks->setObjectName(QStringLiteral("sensitivityBlocks"));
-    m_blocks->setChecked(true);
-    m_blocks->setToolTip(tr("Measure each decoder block (all its linear modules at once)"));
-    m_proxyCheck = new QCheckBox(tr("proxy"), box);
-    m_proxyCheck->setObjectName(QStringLiteral("sensitivityProxy"));
-    m_proxyCheck->setChecked(true);
-    m_proxyCheck->setToolTip(tr("Also compute activation statistics for the fast proxy column"));
-
-    auto *formatRow = new QHBoxLayout;
-    formatRow->addWidget(formatTitle);
-    formatRow->addWidget(m_bits);
-    formatRow->addWidget(m_group);
-    formatRow->addWidget(m_symmetric);
-    formatRow->addSpacing(16);
-    formatRow->addWidget(new QLabel(tr("<b>Measure</b>"), box));
-    formatRow->addWidget(m_modules);
-    formatRow->addWidget(m_blocks);
-    formatRow->addWidget(m_proxyCheck);
-    formatRow->addStretch(1);
-    grid->addLayout(formatRow, 0, 0);
-
-    // Row 1: calibration.
-    m_calibration = new QLineEdit(box);
-    m_calibration->setObjectName(QStringLiteral("sensitivityCalibration"));
-    m_calibration->setPlaceholderText(tr("Built-in: generated demo stories"));
-    m_calibration->setClearButtonEnabled(true);
-    m_calibration->setToolTip(tr("A UTF-8 text file, split into windows of the model's tokens. "
-                                 "Empty: stories generated by Lathe's demo corpus."));
-    m_browse = new QToolButton(box);
-    m_browse->setObjectName(QStringLiteral("sensitivityBrowse"));
-    m_browse->setText(tr("Browse…"));
-    m_samples = new QSpinBox(box);
-    m_samples->setObjectName(QStringLiteral("sensitivitySamples"));
-    m_samples->setRange(1, 1024);
-    m_samples->setValue(8);
-    m_samples->setSuffix(tr(" windows"));
-    m_samples->setToolTip(tr("Calibration windows (more: steadier numbers, longer run)"));
-    m_ctx = new QSpinBox(box);
-    m_ctx->setObjectName(QStringLiteral("sensitivityCtx"));
-    m_ctx->setRange(8, 32768);
-    m_ctx->setValue(128);
-    m_ctx->setSuffix(tr(" tokens"));
-    m_ctx->setToolTip(tr("Tokens per window"));
-    m_run = new QPushButton(tr("Run"), box);
-    m_run->setObjectName(QStringLiteral("sensitivityRun"));
-    m_run->setToolTip(tr("Measure the sensitivity with these settings (Ctrl+Enter)"));
-    m_run->setDefault(true);
-    m_cancel = new QPushButton(tr("Cancel"), box);
-    m_cancel->setObjectName(QStringLiteral("sensitivityCancel"));
-
-    auto *calibRow = new QHBoxLayout;
-    calibRow->addWidget(new QLabel(tr("<b>Calibration</b>"), box));
-    calibRow->addWidget(m_calibration, 1);
-    calibRow->addWidget(m_browse);
-    calibRow->addWidget(m_samples);
-    calibRow->addWidget(new QLabel(tr("×"), box));
-    calibRow->addWidget(m_ctx);
-    calibRow->addSpacing(16);
-    calibRow->addWidget(m_run);
-    calibRow->addWidget(m_cancel);
-    grid->addLayout(calibRow, 1, 0);
-
-    // Row 2: progress.
-    m_progress = new QProgressBar(box);
-    m_progress->setObjectName(QStringLiteral("sensitivityProgress"));
-    m_progress->setRange(0, 100);
-    m_progress->setMaximumWidth(220);
-    m_progress->setTextVisible(true);
-    m_status = new QLabel(box);
-    m_status->setObjectName(QStringLiteral("sensitivityStatus"));
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto *statusRow = new QHBoxLayout;
-    statusRow->addWidget(m_progress);
-    statusRow->addWidget(m_status, 1);
-    grid->addLayout(statusRow, 2, 0);
-
-    connect(m_run, &QPushButton::clicked, this, &SensitivityView::run);
-    connect(m_cancel, &QPushButton::clicked, this, &SensitivityView::cancel);
-    connect(m_browse, &QToolButton::clicked, this, &SensitivityView::browseCalibrationFile);
-    connect(m_calibration, &QLineEdit::editingFinished, this, [this] { saveSettings(); });
-    connect(m_modules, &QCheckBox::toggled, this, &SensitivityView::updateControls);
-    connect(m_blocks, &QCheckBox::toggled, this, &SensitivityView::updateControls);
-}
 
 void SensitivityView::buildResults(QWidget *area)
 {
@@ -317,55 +188,6 @@ void SensitivityView::setModel(std::shared_ptr<const lathe::LoadedModel> model)
     updateControls();
 }
 
-lathe::RtnFormat SensitivityView::format() const
-{
-    lathe::RtnFormat f;
-    f.bits = m_bits->value();
-    f.groupSize = m_group->currentData().toInt();
-    f.symmetric = m_symmetric->isChecked();
-    return f;
-}
-
-void SensitivityView::setFormat(const lathe::RtnFormat &format)
-{
-    m_bits->setValue(format.bits);
-    const int index = m_group->findData(format.groupSize);
-    if (index >= 0)
-        m_group->setCurrentIndex(index);
-    m_symmetric->setChecked(format.symmetric);
-}
-
-QString SensitivityView::calibrationFile() const
-{
-    return m_calibration->text().trimmed();
-}
-
-void SensitivityView::setCalibrationFile(const QString &path)
-{
-    m_calibration->setText(path);
-    saveSettings();
-}
-
-lathe::ActivationStatsOptions SensitivityView::windows() const
-{
-    lathe::ActivationStatsOptions w;
-    w.samples = m_samples->value();
-    w.ctx = m_ctx->value();
-    return w;
-}
-
-void SensitivityView::setWindows(int samples, int ctx)
-{
-    m_samples->setValue(samples);
-    m_ctx->setValue(ctx);
-}
-
-void SensitivityView::setParts(bool modules, bool blocks)
-{
-    m_modules->setChecked(modules);
-    m_blocks->setChecked(blocks);
-}
-
 void SensitivityView::setMetric(Metric metric)
 {
     m_metric->setCurrentIndex(m_metric->findData(metric));
@@ -389,48 +211,48 @@ bool SensitivityView::isRunning() const
 QString SensitivityView::activationKey() const
 {
     // The file's time stamp too: an edited calibration text is a different calibration.
-    const QString file = calibrationFile();
+    const QString file = m_controls->calibrationFile();
     const QString stamp = file.isEmpty()
         ? QString()
         : QString::number(QFileInfo(file).lastModified().toMSecsSinceEpoch());
     return QStringLiteral("%1|%2|%3|%4|%5")
         .arg(m_model ? QString::fromStdString(m_model->path()) : QString(), file, stamp)
-        .arg(m_samples->value())
-        .arg(m_ctx->value());
+        .arg(m_controls->windows().samples)
+        .arg(m_controls->windows().ctx);
 }
 
 QString SensitivityView::cacheKey() const
 {
     return QStringLiteral("%1|%2|%3%4%5")
-        .arg(activationKey(), QString::fromStdString(format().label()))
-        .arg(m_modules->isChecked() ? 'm' : '-')
-        .arg(m_blocks->isChecked() ? 'b' : '-')
-        .arg(m_proxyCheck->isChecked() ? 'p' : '-');
+        .arg(activationKey(), QString::fromStdString(m_controls->format().label()))
+        .arg(m_controls->modules() ? 'm' : '-')
+        .arg(m_controls->blocks() ? 'b' : '-')
+        .arg(m_controls->proxy() ? 'p' : '-');
 }
 
 void SensitivityView::run()
 {
     if (!m_model || !m_model->runnable() || isRunning())
         return;
-    if (!m_modules->isChecked() && !m_blocks->isChecked())
+    if (!m_controls->modules() && !m_controls->blocks())
         return;
-    saveSettings();
+    m_controls->saveSettings();
     const QString key = cacheKey();
     if (auto cached = m_cache.value(key)) {
         showResult(std::move(cached));
-        m_status->setText(tr("Shown from this session's results (same model and settings)."));
+        m_controls->setStatus(tr("Shown from this session's results (same model and settings)."));
         Q_EMIT resultShown();
         return;
     }
 
     SensitivityRequest request;
     request.model = m_model;
-    request.calibrationFile = calibrationFile();
-    request.windows = windows();
-    request.options.format = format();
-    request.options.modules = m_modules->isChecked();
-    request.options.blocks = m_blocks->isChecked();
-    request.proxy = m_proxyCheck->isChecked();
+    request.calibrationFile = m_controls->calibrationFile();
+    request.windows = m_controls->windows();
+    request.options.format = m_controls->format();
+    request.options.modules = m_controls->modules();
+    request.options.blocks = m_controls->blocks();
+    request.proxy = m_controls->proxy();
     m_jobActivationKey = activationKey();
     if (request.proxy)
         request.activations = m_activationCache.value(m_jobActivationKey);
@@ -441,13 +263,12 @@ void SensitivityView::run()
     connect(job, &Job::progress, this, &SensitivityView::onJobProgress);
     connect(job, &Job::done, this, [this, job] { onJobDone(job); });
     connect(job, &Job::cancelRequested, this, [this] {
-        m_status->setText(tr("Cancelling…"));
+        m_controls->setStatus(tr("Cancelling…"));
         updateControls();
     });
     spdlog::info("sensitivity of {} with {} on {} x {} tokens", m_model->displayName(),
-        format().label(), m_samples->value(), m_ctx->value());
-    m_progress->setValue(0);
-    m_status->setText(tr("Waiting for the worker…"));
+        m_controls->format().label(), m_controls->windows().samples, m_controls->windows().ctx);
+    m_controls->setStatus(tr("Waiting for the worker…"));
     m_runner->start(job);
     updateControls();
     Q_EMIT runStarted();
@@ -461,8 +282,7 @@ void SensitivityView::cancel()
 
 void SensitivityView::onJobProgress(int percent, const QString &message)
 {
-    m_progress->setValue(percent);
-    m_status->setText(message);
+    m_controls->setProgress(percent, message);
 }
 
 void SensitivityView::onJobDone(SensitivityJob *job)
@@ -478,7 +298,7 @@ void SensitivityView::onJobDone(SensitivityJob *job)
         spdlog::info("sensitivity finished in {:.1f} s", job->elapsedMs() / 1000.0);
         if (current && result && job->request().model == m_model) {
             showResult(std::move(result));
-            m_status->setText(tr("Finished in %1 s.")
+            m_controls->setStatus(tr("Finished in %1 s.")
                                   .arg(QLocale().toString(job->elapsedMs() / 1000.0, 'f', 1)));
             Q_EMIT resultShown();
         }
@@ -486,11 +306,11 @@ void SensitivityView::onJobDone(SensitivityJob *job)
     }
     case Job::State::Failed:
         spdlog::error("sensitivity failed: {}", job->errorText().toStdString());
-        m_status->setText(tr("Failed: %1").arg(job->errorText()));
+        m_controls->setStatus(tr("Failed: %1").arg(job->errorText()));
         Q_EMIT runFailed(job->errorText());
         break;
     case Job::State::Cancelled:
-        m_status->setText(tr("Cancelled. The results shown are unchanged."));
+        m_controls->setStatus(tr("Cancelled. The results shown are unchanged."));
         Q_EMIT runCancelled();
         break;
     default:
@@ -498,7 +318,6 @@ void SensitivityView::onJobDone(SensitivityJob *job)
     }
     if (current)
         m_job = nullptr;
-    m_progress->setValue(0);
     updateControls();
 }
 
@@ -551,17 +370,16 @@ void SensitivityView::updateControls()
 {
     const bool running = isRunning();
     const bool runnable = m_model && m_model->runnable();
-    const bool parts = m_modules->isChecked() || m_blocks->isChecked();
-    m_run->setEnabled(runnable && !running && parts);
-    m_cancel->setEnabled(running && !m_job->isCancelRequested());
-    m_progress->setVisible(running);
+    const bool parts = m_controls->modules() || m_controls->blocks();
+    m_controls->setState(
+        runnable && !running && parts, running, running && !m_job->isCancelRequested());
     m_export->setEnabled(m_result != nullptr);
     if (!m_model)
-        m_status->setText(tr("Open a model first."));
+        m_controls->setStatus(tr("Open a model first."));
     else if (!runnable)
-        m_status->setText(QString::fromStdString(m_model->notRunnableReason()));
+        m_controls->setStatus(QString::fromStdString(m_model->notRunnableReason()));
     else if (!parts && !running)
-        m_status->setText(tr("Choose modules, blocks or both."));
+        m_controls->setStatus(tr("Choose modules, blocks or both."));
 }
 
 QString SensitivityView::csvText() const
@@ -623,44 +441,8 @@ void SensitivityView::exportWithDialog()
         || (selected.startsWith(QLatin1String("CSV"))
             && !path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive));
     const bool ok = csv ? exportCsv(path) : exportJson(path);
-    m_status->setText(ok ? tr("Saved %1").arg(QDir::toNativeSeparators(path))
+    m_controls->setStatus(ok ? tr("Saved %1").arg(QDir::toNativeSeparators(path))
                          : tr("Could not write %1").arg(QDir::toNativeSeparators(path)));
-}
-
-void SensitivityView::browseCalibrationFile()
-{
-    QString start = calibrationFile();
-    if (start.isEmpty())
-        start = QStandardPaths::writableLocation(QStandardPaths::HomeLocation);
-    const QString path = QFileDialog::getOpenFileName(this, tr("Calibration Text"), start,
-        tr("Text files (*.txt *.raw *.md);;All files (*)"));
-    if (!path.isEmpty())
-        setCalibrationFile(path);
-}
-
-void SensitivityView::saveSettings() const
-{
-    QSettings s;
-    s.setValue(QLatin1String(kCalibrationKey), calibrationFile());
-    s.setValue(QLatin1String(kBitsKey), m_bits->value());
-    s.setValue(QLatin1String(kGroupKey), m_group->currentData().toInt());
-    s.setValue(QLatin1String(kSymmetricKey), m_symmetric->isChecked());
-    s.setValue(QLatin1String(kSamplesKey), m_samples->value());
-    s.setValue(QLatin1String(kCtxKey), m_ctx->value());
-}
-
-void SensitivityView::restoreSettings()
-{
-    QSettings s;
-    m_calibration->setText(s.value(QLatin1String(kCalibrationKey)).toString());
-    m_bits->setValue(s.value(QLatin1String(kBitsKey), m_bits->value()).toInt());
-    const int group = m_group->findData(s.value(QLatin1String(kGroupKey), 128).toInt());
-    if (group >= 0)
-        m_group->setCurrentIndex(group);
-    m_symmetric->setChecked(s.value(QLatin1String(kSymmetricKey), true).toBool());
-    m_samples->setValue(s.value(QLatin1String(kSamplesKey), m_samples->value()).toInt());
-    m_ctx->setValue(s.value(QLatin1String(kCtxKey), m_ctx->value()).toInt());
-    showResult(nullptr);
 }
 
 } // namespace lathe::ui

@@ -10,6 +10,7 @@
 #include "analysis/activationstats.h"
 #include "analysis/sensitivity.h"
 #include "panels/sensitivitycharts.h"
+#include "panels/sensitivitycontrols.h"
 
 #include <QHash>
 #include <QPointer>
@@ -17,17 +18,12 @@
 
 #include <memory>
 
-class QCheckBox;
 class QComboBox;
 class QLabel;
-class QLineEdit;
-class QProgressBar;
 class QPushButton;
 class QSortFilterProxyModel;
-class QSpinBox;
 class QTableView;
 class QTextBrowser;
-class QToolButton;
 
 namespace lathe
 {
@@ -53,15 +49,15 @@ public:
     void setModel(std::shared_ptr<const lathe::LoadedModel> model);
     std::shared_ptr<const lathe::LoadedModel> model() const { return m_model; }
 
-    // The settings the next run uses.
-    lathe::RtnFormat format() const;
-    void setFormat(const lathe::RtnFormat &format);
-    QString calibrationFile() const;
+    // The settings the next run uses (see SensitivityControls).
+    lathe::RtnFormat format() const { return m_controls->format(); }
+    void setFormat(const lathe::RtnFormat &format) { m_controls->setFormat(format); }
+    QString calibrationFile() const { return m_controls->calibrationFile(); }
     // Remembered in QSettings; empty means the built-in generated stories.
-    void setCalibrationFile(const QString &path);
-    lathe::ActivationStatsOptions windows() const;
-    void setWindows(int samples, int ctx);
-    void setParts(bool modules, bool blocks);
+    void setCalibrationFile(const QString &path) { m_controls->setCalibrationFile(path); }
+    lathe::ActivationStatsOptions windows() const { return m_controls->windows(); }
+    void setWindows(int samples, int ctx) { m_controls->setWindows(samples, ctx); }
+    void setParts(bool modules, bool blocks) { m_controls->setParts(modules, blocks); }
     void setMetric(Metric metric);
     Metric metric() const;
 
@@ -78,14 +74,12 @@ public:
     bool exportCsv(const QString &path);
     bool exportJson(const QString &path);
 
-    QPushButton *runButton() const { return m_run; }
-    QPushButton *cancelButton() const { return m_cancel; }
-    QSpinBox *bitsSpin() const { return m_bits; }
-    QComboBox *groupCombo() const { return m_group; }
-    QCheckBox *symmetricCheck() const { return m_symmetric; }
+    SensitivityControls *controls() const { return m_controls; }
+    QPushButton *runButton() const { return m_controls->runButton(); }
+    QPushButton *cancelButton() const { return m_controls->cancelButton(); }
     QComboBox *metricCombo() const { return m_metric; }
     QLabel *formatLabel() const { return m_formatLabel; }
-    QLabel *statusLabel() const { return m_status; }
+    QLabel *statusLabel() const { return m_controls->statusLabel(); }
     QTextBrowser *noteView() const { return m_note; }
     SensitivityTableModel *tableModel() const { return m_tableModel; }
     QSortFilterProxyModel *tableProxy() const { return m_proxy; }
@@ -100,7 +94,6 @@ public Q_SLOTS:
     void run();
     // Cancels the running job (the result on display stays).
     void cancel();
-    void browseCalibrationFile();
     void exportWithDialog();
 
 Q_SIGNALS:
@@ -111,7 +104,6 @@ Q_SIGNALS:
     void runFailed(const QString &message);
 
 private:
-    void buildControls(QWidget *box);
     void buildResults(QWidget *area);
     QString cacheKey() const;
     QString activationKey() const;
@@ -120,8 +112,6 @@ private:
     void updateControls();
     void onJobProgress(int percent, const QString &message);
     void onJobDone(SensitivityJob *job);
-    void saveSettings() const;
-    void restoreSettings();
 
     JobRunner *m_runner = nullptr;
     std::shared_ptr<const lathe::LoadedModel> m_model;
@@ -133,20 +123,7 @@ private:
     QHash<QString, std::shared_ptr<const lathe::ActivationStats>> m_activationCache;
 
     QLabel *m_title = nullptr;
-    QSpinBox *m_bits = nullptr;
-    QComboBox *m_group = nullptr;
-    QCheckBox *m_symmetric = nullptr;
-    QLineEdit *m_calibration = nullptr;
-    QToolButton *m_browse = nullptr;
-    QSpinBox *m_samples = nullptr;
-    QSpinBox *m_ctx = nullptr;
-    QCheckBox *m_modules = nullptr;
-    QCheckBox *m_blocks = nullptr;
-    QCheckBox *m_proxyCheck = nullptr;
-    QPushButton *m_run = nullptr;
-    QPushButton *m_cancel = nullptr;
-    QProgressBar *m_progress = nullptr;
-    QLabel *m_status = nullptr;
+    SensitivityControls *m_controls = nullptr;
     QLabel *m_formatLabel = nullptr;
     QComboBox *m_metric = nullptr;
     QPushButton *m_export = nullptr;
