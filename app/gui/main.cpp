@@ -3,6 +3,7 @@
 // window's logic lives in lathe_widgets so the tests can build it.
 #include "logsink.h"
 #include "mainwindow.h"
+#include "screenshotdriver.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -32,6 +33,12 @@ int main(int argc, char **argv)
             "Model to open: a Hugging Face folder, a .safetensors file, a .gguf file, "
             "or \"demo\" for the bundled demo model."),
         QStringLiteral("[MODEL]"));
+    QCommandLineOption screenshots(QStringLiteral("screenshots"),
+        QCoreApplication::translate("main",
+            "Save pictures of the Inspect and Sensitivity views (1600x1000) of MODEL (default: "
+            "the demo model) into DIR, then quit. Used by scripts/screenshots.sh."),
+        QStringLiteral("DIR"));
+    parser.addOption(screenshots);
     parser.process(app);
 
     QString model;
@@ -45,6 +52,13 @@ int main(int argc, char **argv)
     lathe::ui::LogSink::instance();
     spdlog::info("Lathe {} starting", LATHE_VERSION);
     lathe::ui::MainWindow window;
+    if (parser.isSet(screenshots)) {
+        window.resize(1600, 1000);
+        window.show();
+        auto *driver = new ScreenshotDriver(&window, parser.value(screenshots), &window);
+        driver->start(model.isEmpty() ? QStringLiteral("demo") : model);
+        return QApplication::exec();
+    }
     window.show();
     if (!model.isEmpty()) {
         // After the window is shown, so progress and errors appear in it.
