@@ -185,8 +185,8 @@ QVariant SensitivityTableModel::headerData(
             return tr("Mean KL divergence, in nats, between the original's and the compressed "
                       "model's next-token distributions (higher is worse)");
         case ProxyColumn:
-            return tr("Importance-weighted squared quantization error: a fast estimate that "
-                      "needs no forward pass (higher is worse)");
+            return tr("Importance-weighted squared quantization error relative to the weights: "
+                      "a fast estimate that needs no forward pass (higher is worse)");
         default:
             break;
         }

@@ -52,10 +52,11 @@ QString noteHtml()
         "from the original's, averaged over every token, in nats (0 = the same predictions). "
         "It sees small changes that perplexity averages away, so it is the best column to rank "
         "by.</p>"
-        "<p><b>Proxy</b>: the squared rounding error of the weights, weighted by how strongly "
-        "the calibration activations use each input channel. It needs no forward pass, so it "
-        "scales to big models; trust it alone only where its ranking agrees with mean KL "
-        "(Spearman ρ above).</p>"
+        "<p><b>Proxy</b>: the squared rounding error of the weights relative to the weights "
+        "themselves, both weighted by how strongly the calibration activations use each input "
+        "channel: an estimate of how much the module's output changes. It needs no forward "
+        "pass, so it scales to big models; trust it alone only where its ranking agrees with "
+        "mean KL (Spearman ρ above).</p>"
         "<p><b>How to use it.</b> Sort by mean KL: the modules at the top are the fragile ones. "
         "Keep them at higher precision (more bits or a smaller group) and compress the ones at "
         "the bottom harder. The block bars show which layers matter most as a whole. Lower the "
@@ -150,8 +151,8 @@ void SensitivityView::buildResults(QWidget *area)
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setAlternatingRowColors(true);
     m_table->setWordWrap(false);
-    // "model.layers.0…q_proj": both the layer and the kind stay readable in a narrow column.
-    m_table->setTextElideMode(Qt::ElideMiddle);
+    // "…layers.0.self_attn.q_proj": the end of a name says the most.
+    m_table->setTextElideMode(Qt::ElideLeft);
     m_table->verticalHeader()->setVisible(false);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     QHeaderView *columns = m_table->horizontalHeader();
