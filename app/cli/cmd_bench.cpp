@@ -4,6 +4,7 @@
 // prefill). Without a model it builds a random one of a known shape.
 #include "benchmodel.h"
 #include "clicommon.h"
+#include "cmd_benchanalysis.h"
 
 #include "eval/membench.h"
 #include "io/checkpoint.h"
@@ -39,6 +40,9 @@ struct BenchOptions {
     std::int64_t gen = 64;
     std::int64_t bandwidthMb = 1024;
     bool shapeGiven = false;
+    bool analysis = false;      // weight-statistics benchmark instead of inference
+    std::string dtype = "bf16"; // --analysis: stored dtype of the random model
+    int repeats = 3;            // --analysis: timed runs over the model
 };
 
 // A temporary folder removed with everything in it when the benchmark ends, however it ends.
@@ -291,7 +295,11 @@ Command addBenchCommand(CLI::App &parent, GlobalOptions &globals)
                 "Without MODEL a random f32 model of TinyLlama-1.1B's shape is built (about\n"
                 "4.4 GB of memory; --layers makes it smaller) and written once to a temporary\n"
                 "folder to time loading; the folder is removed afterwards.\n"
-                "Example: lathe-cli bench --layers 4 --json");
+                "Example: lathe-cli bench --layers 4 --json\n"
+                "With --analysis it times the weight statistics of `lathe-cli analyze` instead:\n"
+                "throughput of one large f32, bf16 and f16 tensor and of the whole model (random\n"
+                "weights stored as --dtype), as a fraction of the same bandwidth measurement.\n"
+                "Example: lathe-cli bench --analysis --dtype bf16 --json");
     cmd->add_option("MODEL", o->model,
                     "Hugging Face folder, .safetensors file with config.json beside it, or .gguf "
                     "(default: a random model)");
@@ -312,12 +320,34 @@ Command addBenchCommand(CLI::App &parent, GlobalOptions &globals)
                     "CPU caches)")
         ->check(CLI::Range(std::int64_t(16), std::int64_t(1) << 20))
         ->default_val(1024);
+    cmd->add_flag("--analysis", o->analysis,
+                  "Benchmark the weight statistics (lathe-cli analyze) instead of inference");
+    cmd->add_option("--dtype", o->dtype, "--analysis: dtype of the random model's weights")
+        ->check(CLI::IsMember({"f32", "bf16", "f16"}))
+        ->default_val("bf16");
+    cmd->add_option("--repeats", o->repeats, "--analysis: timed runs; the fastest counts")
+        ->check(CLI::Range(1, 100))
+        ->default_val(3);
     addCommonOptions(*cmd, globals);
 
     return {cmd, [o, shape, &globals] {
                 o->shapeGiven = shape->count() > 0;
                 if (!o->model.empty())
                     o->model = resolveModelArgument(o->model);
+                if (o->analysis) {
+                    if (!o->model.empty() && (o->shapeGiven || o->layers > 0))
+                        throw InvalidArgument("--shape and --layers describe the random model; "
+                                              "they cannot be used together with MODEL");
+                    AnalysisBenchOptions a;
+                    a.model = o->model;
+                    a.shape = o->shape;
+                    a.layers = o->layers;
+                    a.dtype = o->dtype;
+                    a.repeats = o->repeats;
+                    a.bandwidthMb = o->bandwidthMb;
+                    runAnalysisBench(a, globals);
+                    return;
+                }
                 run(*o, globals);
             }};
 }

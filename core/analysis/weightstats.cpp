@@ -100,8 +100,10 @@ void addRow(std::vector<std::pair<std::int64_t, T>> &rows, std::int64_t row, T a
         rows.back().second = std::max(rows.back().second, a);
 }
 
-double percentileFromBins(const std::vector<std::uint64_t> &bins, double lo, double hi,
-    std::int64_t n, double percent)
+// `before` holds the running totals of `bins` (before[b] = values in bins < b, summed in
+// bin order), so each percentile is a binary search rather than a walk over 65536 bins.
+double percentileFromBins(const std::vector<std::uint64_t> &bins,
+    const std::vector<double> &before, double lo, double hi, std::int64_t n, double percent)
 {
     if (percent <= 0)
         return lo;
@@ -109,17 +111,14 @@ double percentileFromBins(const std::vector<std::uint64_t> &bins, double lo, dou
         return hi;
     const double width = (hi - lo) / double(bins.size());
     const double rank = percent / 100.0 * double(n - 1); // numpy's "linear" rank
-    double before = 0;
-    for (std::size_t b = 0; b < bins.size(); ++b) {
-        const double c = double(bins[b]);
-        if (before + c > rank) {
-            // Spread the bin's values evenly inside it.
-            const double within = (rank - before + 0.5) / c;
-            return std::min(hi, lo + (double(b) + within) * width);
-        }
-        before += c;
-    }
-    return hi;
+    // The first bin whose running total passes the rank.
+    const auto end = std::upper_bound(before.begin() + 1, before.end(), rank);
+    if (end == before.end())
+        return hi;
+    const std::size_t b = std::size_t(end - before.begin()) - 1;
+    // Spread the bin's values evenly inside it.
+    const double within = (rank - before[b] + 0.5) / double(bins[b]);
+    return std::min(hi, lo + (double(b) + within) * width);
 }
 
 // What the second pass needs from the first.
@@ -166,8 +165,11 @@ void finishPercentiles(WeightStats &s, const std::vector<std::uint64_t> &fine,
     const WeightStatsOptions &options)
 {
     s.outlierFraction = double(s.outliers) / double(s.count);
+    std::vector<double> before(fine.size() + 1, 0.0);
+    for (std::size_t b = 0; b < fine.size(); ++b)
+        before[b + 1] = before[b] + double(fine[b]);
     for (double p : options.percentiles)
-        s.percentiles.push_back({ p, percentileFromBins(fine, s.min, s.max, s.count, p) });
+        s.percentiles.push_back({ p, percentileFromBins(fine, before, s.min, s.max, s.count, p) });
 }
 
 // bf16 and f16 tensors in one pass: a 65536-bin histogram of the raw 16-bit values is an
