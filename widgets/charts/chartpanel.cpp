@@ -51,7 +51,7 @@ ChartPanel::ChartPanel(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     m_plot = new QCustomPlot(this);
     m_plot->setObjectName(QStringLiteral("chartPlot"));
-    m_plot->setMinimumSize(160, 120);
+    m_plot->setMinimumSize(120, 90);
     m_plot->setContextMenuPolicy(Qt::CustomContextMenu);
     layout->addWidget(m_plot);
     connect(m_plot, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {

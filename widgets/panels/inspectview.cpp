@@ -225,7 +225,7 @@ QWidget *InspectView::createHeatmapPane()
     controls->addStretch(1);
     layout->addLayout(controls);
     m_heatmap = new HeatmapChart(pane);
-    m_heatmap->setMinimumHeight(180);
+    m_heatmap->setMinimumHeight(110);
     layout->addWidget(m_heatmap, 1);
 
     connect(m_heatStatBox, &QComboBox::currentIndexChanged, this, [this] {

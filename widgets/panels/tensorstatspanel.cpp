@@ -60,7 +60,7 @@ TensorStatsPanel::TensorStatsPanel(QWidget *parent)
     m_explanation->setObjectName(QStringLiteral("statExplanation"));
     m_explanation->setWordWrap(true);
     m_explanation->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_explanation->setMinimumHeight(m_explanation->fontMetrics().height() * 4);
+    m_explanation->setMinimumHeight(m_explanation->fontMetrics().height() * 3);
     m_explanation->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     layout->addWidget(m_explanation);
 
