@@ -29,14 +29,14 @@ SensitivityCharts::SensitivityCharts(QWidget *parent)
     m_moduleBars->setObjectName(QStringLiteral("sensitivityModuleBars"));
     m_moduleBars->setCategoryLabel(tr("module (layer.kind)"));
     m_moduleBars->setExportName(QStringLiteral("sensitivity-modules"));
-    m_moduleBars->setMinimumHeight(160);
+    m_moduleBars->setMinimumHeight(90);
     auto *lower = new QSplitter(Qt::Horizontal, charts);
     lower->setChildrenCollapsible(false);
     m_blockBars = new BarChart(lower);
     m_blockBars->setObjectName(QStringLiteral("sensitivityBlockBars"));
     m_blockBars->setCategoryLabel(tr("block (layer)"));
     m_blockBars->setExportName(QStringLiteral("sensitivity-blocks"));
-    m_blockBars->setMinimumHeight(160);
+    m_blockBars->setMinimumHeight(90);
     m_heatmap = new HeatmapChart(lower);
     m_heatmap->setObjectName(QStringLiteral("sensitivityHeatmap"));
     m_heatmap->setAxisTitles(tr("layer"), tr("module"));
