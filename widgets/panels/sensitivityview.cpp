@@ -180,6 +180,8 @@ void SensitivityView::setModel(std::shared_ptr<const lathe::LoadedModel> model)
 {
     if (model == m_model)
         return;
+    // A run on the previous model would only block the next one: its result is not shown.
+    cancel();
     m_model = std::move(model);
     m_title->setText(m_model
             ? tr("Sensitivity: %1").arg(QString::fromStdString(m_model->displayName()))
