@@ -79,6 +79,7 @@ private Q_SLOTS:
     void errorsAreOneLine();
     void benchReportsAllKeys();
     void analyzeWritesStatistics();
+    void analyzeActivationsAndSensitivity();
 };
 
 void TestCli::initTestCase()
@@ -303,6 +304,75 @@ void TestCli::analyzeWritesStatistics()
                        none, "--bins", "0"}),
         "--bins");
     QVERIFY(!QFileInfo::exists(none + "/weights.json"));
+}
+
+// The demo model with a calibration text written here (no shared data): activation statistics
+// and sensitivity files next to weights.json, the proxy's rank correlation, and the errors.
+void TestCli::analyzeActivationsAndSensitivity()
+{
+    QTemporaryDir dir;
+    const QString calib = dir.filePath("calib.txt");
+    {
+        QFile f(calib);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 40; ++i)
+            f.write(QString("Once upon a time, Tom and Lily went to the park number %1. They "
+                            "played with a red ball and were happy.\n")
+                        .arg(i)
+                        .toUtf8());
+    }
+    const QString out = dir.filePath("analysis");
+    RUN_OK(r, {"analyze", "demo", "--out", out, "--activations", "--sensitivity", "--calib",
+               calib, "--samples", "2", "--ctx", "32", "--bits", "3", "--group", "32", "--json",
+               "--threads", "1"}); // one thread: tiny matrices, and fast on a loaded machine
+    const QJsonObject summary = parseObject(r.out);
+    for (const char *key : {"weights_json", "activations_json", "activations_csv",
+             "sensitivity_json", "sensitivity_csv", "base_perplexity", "spearman_rho_proxy_kl"})
+        QVERIFY2(summary.contains(key), key);
+    QCOMPARE(summary["samples"].toInt(), 2);
+    QCOMPARE(summary["ctx"].toInt(), 32);
+    QCOMPARE(summary["format"].toString(), QString("int3 g32 sym"));
+    QVERIFY(summary["spearman_rho_proxy_kl"].isDouble());
+    QVERIFY(QFileInfo::exists(out + "/weights.json"));
+
+    const QJsonObject activations = readJsonFile(out + "/activations.json");
+    QCOMPARE(activations["modules"].toArray().size(), 28); // 4 layers x 7 modules
+    QCOMPARE(activations["tokens"].toInt(), 64);
+
+    const QJsonObject sensitivity = readJsonFile(out + "/sensitivity.json");
+    QCOMPARE(sensitivity["bits"].toInt(), 3);
+    QCOMPARE(sensitivity["scored_tokens"].toInt(), 62);
+    const QJsonArray modules = sensitivity["modules"].toArray();
+    QCOMPARE(modules.size(), 28);
+    QCOMPARE(sensitivity["blocks"].toArray().size(), 4);
+    for (const auto &m : modules) {
+        const QJsonObject o = m.toObject();
+        QVERIFY(o["mean_kl"].toDouble() > 0.0);
+        QVERIFY(o["proxy"].toDouble() > 0.0);
+        QVERIFY(o["perplexity"].toDouble() > 1.0);
+    }
+    QFile csv(out + "/sensitivity.csv");
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QCOMPARE(csv.readAll().count('\n'), 1 + 28 + 4);
+
+    // Text mode names the rank correlation; blocks can be left out.
+    RUN_OK(text, {"analyze", "demo", "--out", out, "--sensitivity", "--calib", calib,
+                  "--samples", "1", "--ctx", "16", "--no-blocks", "--asym", "--group", "0",
+                  "--threads", "1"});
+    QVERIFY2(text.out.contains("Sensitivity (int4 per-channel asym)"), text.out.constData());
+    QVERIFY(!text.out.contains("Spearman")); // no proxy without --activations
+    QCOMPARE(readJsonFile(out + "/sensitivity.json")["blocks"].toArray().size(), 0);
+
+    const QString none = dir.filePath("none");
+    const auto errors = runAll({{"analyze", "demo", "--out", none, "--activations"},
+        {"analyze", "demo", "--out", none, "--sensitivity", "--calib", calib, "--bits", "9"},
+        {"analyze", "demo", "--out", none, "--sensitivity", "--calib", dir.filePath("nope.txt")},
+        {"analyze", "demo", "--out", none, "--bits", "4"}});
+    checkErrorLine(errors[0], "--calib");
+    checkErrorLine(errors[1], "--bits");
+    checkErrorLine(errors[2], "nope.txt");
+    checkErrorLine(errors[3], "--sensitivity");
+    QVERIFY(!QFileInfo::exists(none + "/sensitivity.json"));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -14,6 +14,7 @@
 #include "model/transformer.h"
 #include "text/tokenizer.h"
 #include "text/tokenizerloader.h"
+#include "util/threadpool.h"
 
 #include <QFile>
 #include <QtTest/QtTest>
@@ -128,6 +129,10 @@ class TestSensitivity : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // Tiny matrices gain nothing from threads, and one thread keeps the test fast when the
+    // machine is busy with other work.
+    void initTestCase() { setThreadCount(1); }
+
     void tinyStories()
     {
         LATHE_REQUIRE_SHARED_DATA();
