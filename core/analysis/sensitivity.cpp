@@ -62,7 +62,8 @@ class DamageMeter {
 public:
     DamageMeter(const std::shared_ptr<const Model> &model,
         const std::vector<std::vector<std::int32_t>> &sequences, const CancelToken &cancel)
-        : m_original(model), m_cancel(cancel)
+        : m_original(model)
+        , m_cancel(cancel)
     {
         for (const auto &s : sequences)
             if (s.size() >= 2) // a shorter one predicts nothing
@@ -96,8 +97,8 @@ public:
         for (std::size_t i = 0; i < m_sequences.size(); ++i) {
             m_cancel.throwIfCancelled();
             const auto &ids = *m_sequences[i];
-            const at::Tensor base =
-                m_cached ? m_baseLogProbs[i] : predictionLogProbs(m_original, ids);
+            const at::Tensor base
+                = m_cached ? m_baseLogProbs[i] : predictionLogProbs(m_original, ids);
             const at::Tensor lq = predictionLogProbs(variant, ids);
             nll += sumNll(lq, ids);
             kl += sumKl(base, lq);
@@ -199,7 +200,8 @@ SensitivityResult computeSensitivity(const std::shared_ptr<const Model> &model,
         double proxy = kNaN;
         if (activations)
             if (const ModuleActivationStats *a = findModule(*activations, m.name))
-                proxy = relativeError(model->weight(m.weight), options.format, a->channelMeanSquare);
+                proxy
+                    = relativeError(model->weight(m.weight), options.format, a->channelMeanSquare);
         proxies[m.name] = proxy;
     }
 
@@ -225,8 +227,8 @@ SensitivityResult computeSensitivity(const std::shared_ptr<const Model> &model,
             e.kind = m.kind;
             e.layer = m.layer;
             e.proxy = proxies.at(m.name);
-            result.modules.push_back(measurePart(
-                e, { m.weight }, "layer " + std::to_string(m.layer) + " " + m.kind));
+            result.modules.push_back(
+                measurePart(e, { m.weight }, "layer " + std::to_string(m.layer) + " " + m.kind));
         }
     }
     if (options.blocks) {
@@ -246,7 +248,8 @@ SensitivityResult computeSensitivity(const std::shared_ptr<const Model> &model,
         }
     }
 
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.seconds
+        = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     reportProgress(progress, 1.0, "done");
     return result;
 }
@@ -271,7 +274,8 @@ double spearmanRho(const std::vector<double> &a, const std::vector<double> &b)
     auto ranks = [n](const std::vector<double> &v) {
         std::vector<std::size_t> order(n);
         std::iota(order.begin(), order.end(), std::size_t(0));
-        std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) { return v[i] < v[j]; });
+        std::sort(
+            order.begin(), order.end(), [&](std::size_t i, std::size_t j) { return v[i] < v[j]; });
         std::vector<double> r(n);
         for (std::size_t i = 0; i < n;) {
             std::size_t j = i;

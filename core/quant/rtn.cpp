@@ -54,8 +54,8 @@ at::Tensor fakeQuantizeRtn(const at::Tensor &weight, const RtnFormat &format)
     // Groups of `group` columns; a ragged last group is padded with zeros, which changes
     // neither the absmax nor the zero-including [min, max] range below, so the padding never
     // moves a scale. The padded columns are cut off again at the end.
-    const std::int64_t group =
-        format.groupSize == 0 ? cols : std::min<std::int64_t>(format.groupSize, cols);
+    const std::int64_t group
+        = format.groupSize == 0 ? cols : std::min<std::int64_t>(format.groupSize, cols);
     const std::int64_t groups = (cols + group - 1) / group;
     const std::int64_t pad = groups * group - cols;
     at::Tensor w = weight.contiguous();

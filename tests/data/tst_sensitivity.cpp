@@ -78,8 +78,8 @@ void checkModel(const std::string &path, const char *label, const std::string &t
         options.format.symmetric = true;
         results.push_back(computeSensitivity(model, sequences, options, &activations));
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double seconds
+        = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     for (const SensitivityResult &r : results) {
         QCOMPARE(r.modules.size(), std::size_t(7 * model->config().numLayers));
@@ -118,7 +118,8 @@ void checkModel(const std::string &path, const char *label, const std::string &t
             label, bitsOf[k], group == 0 ? "per-channel" : qPrintable(QString("g%1").arg(group)),
             r.basePerplexity, rho, r.modules.size(), rhoDeltaPpl,
             spearmanRho(column(r.blocks, true), column(r.blocks, false)));
-        QVERIFY2(rho > 0.0, qPrintable(QString("%1 int%2: rho %3").arg(label).arg(bitsOf[k]).arg(rho)));
+        QVERIFY2(
+            rho > 0.0, qPrintable(QString("%1 int%2: rho %3").arg(label).arg(bitsOf[k]).arg(rho)));
     }
     qInfo("%s: activation statistics + sensitivity at 3 bit widths in %.2f s", label, seconds);
 }

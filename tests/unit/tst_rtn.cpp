@@ -136,10 +136,11 @@ private Q_SLOTS:
 
         // All positive: the range still includes 0 (zero point 0), 2 bits: scale 0.5.
         const at::Tensor pos = matrix(1, 4, { 0.5f, 1.0f, 1.5f, 1.2f });
-        expectClose(fakeQuantizeRtn(pos, fmt(2, 0, false)), matrix(1, 4, { 0.5f, 1.0f, 1.5f, 1.0f }));
+        expectClose(
+            fakeQuantizeRtn(pos, fmt(2, 0, false)), matrix(1, 4, { 0.5f, 1.0f, 1.5f, 1.0f }));
         // All negative: zero point at the top code.
-        expectClose(fakeQuantizeRtn(-pos, fmt(2, 0, false)),
-            matrix(1, 4, { -0.5f, -1.0f, -1.5f, -1.0f }));
+        expectClose(
+            fakeQuantizeRtn(-pos, fmt(2, 0, false)), matrix(1, 4, { -0.5f, -1.0f, -1.5f, -1.0f }));
 
         // Asymmetric uses all 2^bits levels where symmetric uses 2^bits - 1: 2-bit asym on
         // [-1, 2] has levels -1, 0, 1, 2.
@@ -230,8 +231,11 @@ private Q_SLOTS:
                 for (int bits = 2; bits <= 8; ++bits) {
                     const double e = sumSquaredError(w, fmt(bits, group, sym));
                     QVERIFY2(e < previous,
-                        qPrintable(QString("g%1 %2 bits: %3 >= %4").arg(group).arg(bits).arg(e).arg(
-                            previous)));
+                        qPrintable(QString("g%1 %2 bits: %3 >= %4")
+                                       .arg(group)
+                                       .arg(bits)
+                                       .arg(e)
+                                       .arg(previous)));
                     previous = e;
                 }
             }

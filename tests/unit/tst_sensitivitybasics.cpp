@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Sensitivity analysis on a tiny random Llama built in memory: a module whose weights already
 // lie on the 8-bit grid costs nothing (KL 0, same perplexity), the proxy is the
-// importance-weighted error relative to the output (summed per block), progress, cancel, refused architectures, the
-// JSON/CSV export, and Spearman's rho against values worked by hand.
+// importance-weighted error relative to the output (summed per block), progress, cancel, refused
+// architectures, the JSON/CSV export, and Spearman's rho against values worked by hand.
 #include "analysis/activationstats.h"
 #include "analysis/linearmodules.h"
 #include "analysis/sensitivity.h"
@@ -204,7 +204,8 @@ private Q_SLOTS:
         int calls = 0;
         o.modules = true;
         QVERIFY_THROWS_EXCEPTION(CancelledError,
-            computeSensitivity(model, sequences(), o, nullptr,
+            computeSensitivity(
+                model, sequences(), o, nullptr,
                 [&](double, const std::string &m) {
                     if (++calls == 4) {
                         QCOMPARE(m, std::string("layer 0 v_proj (3/16)"));
