@@ -220,6 +220,10 @@ void TestCharts::heatmap()
     QCOMPARE(chart.plot()->xAxis->range().upper, 2.5);
     QCOMPARE(chart.colorScale()->axis()->label(), QStringLiteral("kurtosis"));
     QVERIFY(std::isnan(chart.value(1, 1)));
+    // The map and its colour scale draw with the chart's own gradient (top: yellow).
+    QCOMPARE(QColor(chart.colorMap()->gradient().color(1.0, QCPRange(0, 1))),
+        QColor(0xfd, 0xe7, 0x25));
+    QCOMPARE(chart.colorScale()->gradient(), chart.colorMap()->gradient());
     QCOMPARE(chart.csv(),
         QStringLiteral("layer,q_proj,k_proj,down_proj\n0,1,2,3\n1,4,,6\n"));
     auto ticker = qSharedPointerCast<QCPAxisTickerText>(chart.plot()->xAxis->ticker());

@@ -102,6 +102,7 @@ void TestInspectView::selectedTensorStatistics()
     view.resize(1400, 900);
     view.setModel(m_model);
     QCOMPARE(view.treeModel()->tensorCount(), int(m_model->summary().tensors.size()));
+    QCOMPARE(view.treeModel()->columnCount(), int(lathe::ui::TensorTreeModel::ColumnCount));
     QSignalSpy shown(&view, &InspectView::tensorShown);
     QSignalSpy finished(&view, &InspectView::weightStatsFinished);
     QVERIFY(view.selectTensor(kUpProj));

@@ -57,6 +57,8 @@ HeatmapChart::HeatmapChart(QWidget *parent)
     p->plotLayout()->addElement(0, 1, m_scale);
     m_scale->setType(QCPAxis::atRight);
     m_map->setColorScale(m_scale);
+    // The scale owns the gradient once connected: set it there too, or its default wins.
+    m_scale->setGradient(heatGradient());
     // Keep the plot's and the scale's top and bottom aligned.
     auto *group = new QCPMarginGroup(p);
     p->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);

@@ -14,13 +14,14 @@ TensorTreeModel::TensorTreeModel(QObject *parent)
     : QStandardItemModel(parent)
 {
     setObjectName(QStringLiteral("tensorTreeModel"));
-    clearTensors();
+    setColumnCount(ColumnCount);
+    setHorizontalHeaderLabels({ tr("Name"), tr("Shape"), tr("Type") });
 }
 
 void TensorTreeModel::clearTensors()
 {
-    clear();
-    setHorizontalHeaderLabels({ tr("Name"), tr("Shape"), tr("Type") });
+    // Rows only: clear() would drop the columns and with them the view's section sizing.
+    removeRows(0, rowCount());
     m_tensorCount = 0;
 }
 

@@ -86,7 +86,7 @@ InspectView::InspectView(JobRunner *runner, QWidget *parent)
     main->addWidget(right);
     main->setStretchFactor(0, 0);
     main->setStretchFactor(1, 1);
-    main->setSizes({ 330, 1000 });
+    main->setSizes({ 420, 1180 });
     layout->addWidget(main, 1);
 
     m_heatmapTimer = new QTimer(this);
