@@ -33,16 +33,22 @@ constexpr std::int64_t kKeyChunk = 65536;
 // Below this many values one thread does everything (waking the pool would cost more).
 constexpr std::int64_t kSerialBelow = std::int64_t(1) << 17;
 
+// Below this many values a parallelFor range is not worth its fixed cost (draining 65536
+// counters under a lock), however many threads there are.
+constexpr std::int64_t kMinRangeValues = std::int64_t(1) << 20;
+
 // Pieces per parallelFor range: about two ranges per thread, so a core busy with something
-// else does not hold the rest back, and few enough values per range that its 32-bit
-// counters cannot overflow. Ranges only change which thread does a piece, never a result.
+// else does not hold the rest back, but at least kMinRangeValues values each, and few enough
+// that a range's 32-bit counters cannot overflow. Ranges only change which thread does a
+// piece, never a result.
 std::int64_t grainFor(std::int64_t n, std::int64_t chunks, std::int64_t chunkSize)
 {
     if (n < kSerialBelow)
         return chunks;
     const std::int64_t parts = 2 * std::max(1, threadCount());
     const std::int64_t cap = std::int64_t(std::numeric_limits<std::uint32_t>::max()) / chunkSize;
-    return std::clamp<std::int64_t>((chunks + parts - 1) / parts, 1, cap);
+    const std::int64_t least = (kMinRangeValues + chunkSize - 1) / chunkSize;
+    return std::clamp<std::int64_t>(std::max((chunks + parts - 1) / parts, least), 1, cap);
 }
 
 // Per-thread 32-bit counters that are all zero between uses: drained (added to a total and

@@ -297,7 +297,8 @@ private Q_SLOTS:
     void sameResultForAnyThreadCount()
     {
         QFETCH(int, dtype);
-        const Owned t = makeView(DType(dtype), 1000, 300, sampleValues(1000, 300, 11));
+        // Large enough (2.15 M values) to be split into several ranges over the threads.
+        const Owned t = makeView(DType(dtype), 2100, 1024, sampleValues(2100, 1024, 11));
         const int before = threadCount();
         setThreadCount(1);
         const WeightStats one = computeWeightStats(t.view);
