@@ -251,8 +251,9 @@ void runAnalysisBench(const AnalysisBenchOptions &o, const GlobalOptions &global
               + formatFixed(100.0 * j["fraction_of_bandwidth"].get<double>(), 0)
               + "% of memory bandwidth");
     if (o.model.empty())
-        printLine("full model   " + formatFixed(j["full_model_seconds"].get<double>(), 2) + " s for "
-                  + std::to_string(j["full_model_layers"].get<std::int64_t>()) + " layers"
+        printLine("full model   " + formatFixed(j["full_model_seconds"].get<double>(), 2)
+                  + " s for " + std::to_string(j["full_model_layers"].get<std::int64_t>())
+                  + " layers"
                   + (j["full_model_extrapolated"].get<bool>() ? " (extrapolated)" : ""));
 }
 

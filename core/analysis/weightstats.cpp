@@ -309,7 +309,8 @@ void statsFromValues(const TensorView &t, const WeightStatsOptions &options,
             if (ch.on)
                 forEachLine(ch, c * kValueChunk, count,
                     [&](std::int64_t off, std::int64_t len, std::int64_t row, std::int64_t col) {
-                        addRow(rows, row, wskernels::channelMaxF32(v + off, len, cols.data() + col));
+                        addRow(rows, row,
+                            wskernels::channelMaxF32(v + off, len, cols.data() + col));
                     });
         }
         if (!ch.on)
@@ -330,7 +331,8 @@ void statsFromValues(const TensorView &t, const WeightStatsOptions &options,
     // summed from it afterwards instead of binned per value.
     WeightHistogram &h = s.histogram;
     const int bins = options.bins;
-    const bool derived = !options.logMagnitude && bins <= kPercentileBins && (bins & (bins - 1)) == 0;
+    const bool derived =
+        !options.logMagnitude && bins <= kPercentileBins && (bins & (bins - 1)) == 0;
     BinParams params;
     params.lo = s.min;
     params.fineScale = b.fineScale;
