@@ -43,6 +43,7 @@ struct BenchOptions {
     bool analysis = false;      // weight-statistics benchmark instead of inference
     std::string dtype = "bf16"; // --analysis: stored dtype of the random model
     int repeats = 3;            // --analysis: timed runs over the model
+    std::int64_t kernelMb = 256; // --analysis: size of the one-tensor measurements
 };
 
 // A temporary folder removed with everything in it when the benchmark ends, however it ends.
@@ -328,6 +329,11 @@ Command addBenchCommand(CLI::App &parent, GlobalOptions &globals)
     cmd->add_option("--repeats", o->repeats, "--analysis: timed runs; the fastest counts")
         ->check(CLI::Range(1, 100))
         ->default_val(3);
+    cmd->add_option("--kernel-mb", o->kernelMb,
+                    "--analysis: MiB of each one-tensor measurement (keep it far above the "
+                    "CPU caches)")
+        ->check(CLI::Range(std::int64_t(1), std::int64_t(1) << 16))
+        ->default_val(256);
     addCommonOptions(*cmd, globals);
 
     return {cmd, [o, shape, &globals] {
@@ -345,6 +351,7 @@ Command addBenchCommand(CLI::App &parent, GlobalOptions &globals)
                     a.dtype = o->dtype;
                     a.repeats = o->repeats;
                     a.bandwidthMb = o->bandwidthMb;
+                    a.kernelMb = o->kernelMb;
                     runAnalysisBench(a, globals);
                     return;
                 }
