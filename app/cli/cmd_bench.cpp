@@ -5,6 +5,7 @@
 #include "benchmodel.h"
 #include "clicommon.h"
 #include "cmd_benchanalysis.h"
+#include "tempfolder.h"
 
 #include "eval/membench.h"
 #include "io/checkpoint.h"
@@ -44,30 +45,6 @@ struct BenchOptions {
     std::string dtype = "bf16"; // --analysis: stored dtype of the random model
     int repeats = 3;            // --analysis: timed runs over the model
     std::int64_t kernelMb = 256; // --analysis: size of the one-tensor measurements
-};
-
-// A temporary folder removed with everything in it when the benchmark ends, however it ends.
-class TempFolder {
-public:
-    TempFolder()
-    {
-        std::string pattern = (fs::temp_directory_path() / "lathe-bench-XXXXXX").string();
-        if (!::mkdtemp(pattern.data()))
-            throw IoError("cannot create a temporary folder in '"
-                          + fs::temp_directory_path().string() + "'");
-        m_path = pattern;
-    }
-    ~TempFolder()
-    {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    TempFolder(const TempFolder &) = delete;
-    TempFolder &operator=(const TempFolder &) = delete;
-    const fs::path &path() const { return m_path; }
-
-private:
-    fs::path m_path;
 };
 
 struct LoadResult {
@@ -114,7 +91,7 @@ LoadResult loadRandom(const ModelConfig &config, ProgressLine &progress)
     r.model = Model::fromWeights(config, weights);
 
     // Load time needs a file: write the same weights once, time Model::load, clean up.
-    TempFolder folder;
+    TempFolder folder("lathe-bench");
     progress.update(0.0, "writing a temporary checkpoint");
     const auto writeStart = Clock::now();
     {

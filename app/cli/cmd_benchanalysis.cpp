@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cmd_benchanalysis.h"
+#include "tempfolder.h"
 
 #include "benchmodel.h"
 
@@ -24,30 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-// A temporary folder removed with everything in it when the benchmark ends, however it ends.
-class ScratchFolder {
-public:
-    ScratchFolder()
-    {
-        std::string pattern = (fs::temp_directory_path() / "lathe-statsbench-XXXXXX").string();
-        if (!::mkdtemp(pattern.data()))
-            throw IoError("cannot create a temporary folder in '"
-                          + fs::temp_directory_path().string() + "'");
-        m_path = pattern;
-    }
-    ~ScratchFolder()
-    {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    ScratchFolder(const ScratchFolder &) = delete;
-    ScratchFolder &operator=(const ScratchFolder &) = delete;
-    const fs::path &path() const { return m_path; }
-
-private:
-    fs::path m_path;
-};
 
 DType parseDtype(const std::string &name)
 {
@@ -162,13 +139,13 @@ void runAnalysisBench(const AnalysisBenchOptions &o, const GlobalOptions &global
         cancelToken().throwIfCancelled();
     }
 
-    std::unique_ptr<ScratchFolder> folder;
+    std::unique_ptr<TempFolder> folder;
     std::string path = o.model;
     ModelConfig config;
     double writeSeconds = 0;
     if (path.empty()) {
         config = benchShapeConfig(o.shape, o.layers);
-        folder = std::make_unique<ScratchFolder>();
+        folder = std::make_unique<TempFolder>("lathe-statsbench");
         progress.update(0.0, "writing a random " + o.shape + " model (" + o.dtype + ")");
         const auto start = Clock::now();
         {

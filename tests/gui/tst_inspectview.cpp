@@ -88,8 +88,7 @@ void TestInspectView::initTestCase()
     QCoreApplication::setApplicationName(QStringLiteral("LatheInspectTest"));
     QSettings().clear();
     const std::string demo = lathe::demoModelPath();
-    if (demo.empty())
-        QSKIP("the demo model is not in this tree");
+    QVERIFY2(!demo.empty(), "the demo model (resources/demo-model) was not found");
     m_model = lathe::LoadedModel::load(demo);
     QVERIFY(m_model && m_model->runnable());
     QVERIFY(m_dir.isValid());
