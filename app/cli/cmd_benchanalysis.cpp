@@ -129,6 +129,9 @@ void runAnalysisBench(const AnalysisBenchOptions &o, const GlobalOptions &global
     bwOptions.bytes = static_cast<std::size_t>(o.bandwidthMb) << 20;
     const BandwidthResult bandwidth = measureReadBandwidth(bwOptions);
     cancelToken().throwIfCancelled();
+    progress.update(0.0, "measuring histogram counting");
+    const CountingResult counting = measureHistogramCounting(bwOptions);
+    cancelToken().throwIfCancelled();
 
     Json kernels = Json::array();
     for (DType d : {DType::F32, DType::BF16, DType::F16}) {
@@ -190,6 +193,11 @@ void runAnalysisBench(const AnalysisBenchOptions &o, const GlobalOptions &global
     j["load_average_after"] = loadAverage();
     j["memory_read_gb_per_second"] = bandwidth.gbPerSecond;
     j["memory_read_bytes"] = bandwidth.bytes;
+    // The rate of counting bf16 values into a 65536-bin histogram alone: every 16-bit tensor's
+    // statistics need that much work, so it caps their throughput below the bandwidth.
+    j["histogram_counting_gb_per_second"] = counting.gbPerSecond;
+    j["histogram_counting_fraction_of_bandwidth"] =
+        bandwidth.gbPerSecond > 0 ? counting.gbPerSecond / bandwidth.gbPerSecond : 0.0;
     j["kernels"] = kernels;
     j["tensors"] = tensors;
     j["bytes"] = bytes;
@@ -217,7 +225,10 @@ void runAnalysisBench(const AnalysisBenchOptions &o, const GlobalOptions &global
     printLine("model        " + j["model"].get<std::string>() + ", " + std::to_string(tensors)
               + " tensors, " + formatFixed(double(bytes) / 1e9, 2) + " GB");
     printLine("machine      memory read " + formatFixed(bandwidth.gbPerSecond, 2) + " GB/s on "
-              + std::to_string(threads) + " threads");
+              + std::to_string(threads) + " threads; counting bf16 values into a histogram "
+              + formatFixed(counting.gbPerSecond, 2) + " GB/s = "
+              + formatFixed(100.0 * j["histogram_counting_fraction_of_bandwidth"].get<double>(), 0)
+              + "%");
     for (const Json &k : kernels)
         printLine("kernel       " + k["dtype"].get<std::string>() + ": "
                   + formatFixed(k["gb_per_second"].get<double>(), 2) + " GB/s = "

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "eval/membench.h"
 
+#include "analysis/weightstatskernels.h"
 #include "util/error.h"
 #include "util/threadpool.h"
 
@@ -107,6 +108,56 @@ BandwidthResult measureReadBandwidth(const BandwidthOptions &options)
     // The sums must be consumed, or the reads could be optimised away.
     if (checksum < 0.0)
         throw Error("memory benchmark: impossible checksum");
+    result.seconds = best;
+    result.gbPerSecond = best > 0.0 ? double(result.bytes) / best / 1e9 : 0.0;
+    return result;
+}
+
+CountingResult measureHistogramCounting(const BandwidthOptions &options)
+{
+    int threads = options.threads;
+    if (threads <= 0)
+        threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    // Slices are multiples of 64 values.
+    const std::size_t n = std::max<std::size_t>(options.bytes / sizeof(std::uint16_t) / 64, 1) * 64;
+    std::vector<std::uint16_t> values(n);
+    // bf16 of an approximately normal value (sum of four uniforms), filled by the threads that
+    // count later; a fixed LCG per slice keeps the data the same from run to run.
+    parallelSlices(threads, n, [&values](int t, std::size_t b, std::size_t e) {
+        std::uint64_t state = 0x9E3779B97F4A7C15ull * std::uint64_t(t + 1);
+        const auto uniform = [&state] {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            return float(state >> 40) / float(1 << 24);
+        };
+        for (std::size_t i = b; i < e; ++i) {
+            const float w = (uniform() + uniform() + uniform() + uniform() - 2.0f) * 0.0346f;
+            std::uint32_t bits;
+            std::memcpy(&bits, &w, sizeof bits);
+            values[i] = static_cast<std::uint16_t>(bits >> 16);
+        }
+    });
+    std::vector<std::vector<std::uint32_t>> tables(
+        static_cast<std::size_t>(threads), std::vector<std::uint32_t>(65536));
+    CountingResult result;
+    result.bytes = n * sizeof(std::uint16_t);
+    result.threads = threads;
+    double best = 0.0;
+    for (int r = 0; r < std::max(1, options.repeats); ++r) {
+        const auto t0 = Clock::now();
+        parallelSlices(threads, n, [&values, &tables](int t, std::size_t b, std::size_t e) {
+            wskernels::countKeysU16(
+                values.data() + b, std::int64_t(e - b), tables[std::size_t(t)].data());
+        });
+        const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+        if (best == 0.0 || s < best)
+            best = s;
+    }
+    std::uint64_t counted = 0;
+    for (const auto &table : tables)
+        for (std::uint32_t c : table)
+            counted += c;
+    if (counted != n * std::uint64_t(std::max(1, options.repeats)))
+        throw Error("histogram benchmark: the counts do not add up");
     result.seconds = best;
     result.gbPerSecond = best > 0.0 ? double(result.bytes) / best / 1e9 : 0.0;
     return result;

@@ -29,6 +29,20 @@ struct BandwidthResult {
 // Sums a freshly allocated buffer of `bytes` on `threads` threads.
 BandwidthResult measureReadBandwidth(const BandwidthOptions &options = {});
 
+struct CountingResult {
+    double gbPerSecond = 0.0; // 1e9 bytes of 16-bit values per second, best pass
+    double seconds = 0.0;     // time of the best pass
+    std::size_t bytes = 0;    // bytes counted per pass
+    int threads = 0;
+};
+
+// Counts the 16-bit values of a bf16 buffer (normally distributed weights, std 0.02) into one
+// 65536-entry histogram per thread with the weight statistics' own counting loop: one table
+// increment per value, the least work any exact full-resolution histogram of 16-bit weights
+// needs. Its rate bounds every statistic derived from such a histogram, whatever the memory
+// bandwidth. Uses the same options as measureReadBandwidth.
+CountingResult measureHistogramCounting(const BandwidthOptions &options = {});
+
 struct GemmOptions {
     std::int64_t n = 2048; // an n x n by n x n f32 product
     int repeats = 3;       // timed products after one warm-up; the fastest one counts

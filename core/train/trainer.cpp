@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -39,23 +40,6 @@ std::uint64_t splitmix(std::uint64_t x)
     return x ^ (x >> 31);
 }
 
-// Windows of ctx+1 tokens at offsets that depend only on (seed, step): the data position of
-// a run is its step count, which makes resuming exact.
-at::Tensor trainBatch(const std::vector<std::int32_t> &ids, std::uint64_t seed, std::int64_t step,
-    std::int64_t batch, std::int64_t ctx)
-{
-    const std::uint64_t starts = ids.size() - static_cast<std::size_t>(ctx);
-    at::Tensor out = at::empty({ batch, ctx + 1 }, at::kLong);
-    std::int64_t *dst = out.data_ptr<std::int64_t>();
-    for (std::int64_t b = 0; b < batch; ++b) {
-        const std::uint64_t r
-            = splitmix(splitmix(seed) ^ static_cast<std::uint64_t>(step * batch + b));
-        const std::size_t start = static_cast<std::size_t>(r % starts);
-        for (std::int64_t t = 0; t <= ctx; ++t)
-            dst[b * (ctx + 1) + t] = ids[start + static_cast<std::size_t>(t)];
-    }
-    return out;
-}
 
 // Threads for training: libtorch's intra-op threads get every core and OpenBLAS one thread.
 // Both at `threads` oversubscribe the cores (measured on 2 cores, 1 M-parameter Llama, batch
@@ -138,6 +122,27 @@ std::string fmt(const char *format, double v)
 }
 
 } // namespace
+
+at::Tensor trainingBatch(const TokenSplit &data, std::uint64_t seed, std::int64_t step,
+    std::int64_t batch, std::int64_t ctx)
+{
+    const std::vector<std::int32_t> &ids = data.train;
+    const std::size_t lastStart = ids.size() - static_cast<std::size_t>(ctx) - 1;
+    const std::vector<std::size_t> &docs = data.trainDocumentStarts;
+    const auto usable = static_cast<std::uint64_t>(
+        std::upper_bound(docs.begin(), docs.end(), lastStart) - docs.begin());
+    at::Tensor out = at::empty({ batch, ctx + 1 }, at::kLong);
+    std::int64_t *dst = out.data_ptr<std::int64_t>();
+    for (std::int64_t b = 0; b < batch; ++b) {
+        const std::uint64_t r
+            = splitmix(splitmix(seed) ^ static_cast<std::uint64_t>(step * batch + b));
+        const std::size_t start = usable > 0 ? docs[static_cast<std::size_t>(r % usable)]
+                                             : static_cast<std::size_t>(r % (lastStart + 1));
+        for (std::int64_t t = 0; t <= ctx; ++t)
+            dst[b * (ctx + 1) + t] = ids[start + static_cast<std::size_t>(t)];
+    }
+    return out;
+}
 
 Trainer::Trainer(TrainableLlama &model, TrainOptions options, std::string checkpointPath,
     std::string fingerprint)
@@ -276,7 +281,7 @@ TrainResult Trainer::train(const TokenSplit &data, bool resume, int threads,
         }
         const auto t0 = Clock::now();
         const double lr = schedule.at(step);
-        const at::Tensor batch = trainBatch(data.train, o.seed, step, o.batch, o.ctx);
+        const at::Tensor batch = trainingBatch(data, o.seed, step, o.batch, o.ctx);
         for (const at::Tensor &p : m_model.parameters())
             if (p.grad().defined())
                 const_cast<at::Tensor &>(p).mutable_grad().zero_();

@@ -9,6 +9,8 @@
 #include "train/trainconfig.h"
 #include "util/progress.h"
 
+#include <ATen/core/Tensor.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,7 +24,17 @@ class TrainableLlama;
 struct TokenSplit {
     std::vector<std::int32_t> train;
     std::vector<std::int32_t> val;
+    // Offsets in `train` where a document (its BOS) begins. When given, every training window
+    // starts at one, so the model learns to continue a document from position 0 with nothing
+    // before it, as it is used; when empty, windows start anywhere.
+    std::vector<std::size_t> trainDocumentStarts;
 };
+
+// The windows of ctx + 1 tokens (inputs and next-token targets) that training step `step`
+// reads, [batch, ctx + 1]: offsets depend only on (seed, step), so resuming is exact. With
+// document starts, each window begins at one that leaves room for a whole window.
+at::Tensor trainingBatch(const TokenSplit &data, std::uint64_t seed, std::int64_t step,
+    std::int64_t batch, std::int64_t ctx);
 
 // One row of the loss curve.
 struct TrainPoint {

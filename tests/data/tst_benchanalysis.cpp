@@ -36,11 +36,13 @@ private Q_SLOTS:
         const QJsonObject o = QJsonDocument::fromJson(r.out).object();
         for (const char *key : { "model", "threads", "memory_read_gb_per_second", "kernels",
                  "tensors", "bytes", "seconds", "gb_per_second", "fraction_of_bandwidth",
-                 "full_model_layers", "full_model_seconds", "full_model_extrapolated" })
+                 "full_model_layers", "full_model_seconds", "full_model_extrapolated",
+                 "histogram_counting_gb_per_second", "histogram_counting_fraction_of_bandwidth" })
             QVERIFY2(o.contains(key), key);
         QVERIFY(o["memory_read_gb_per_second"].toDouble() > 0);
         QVERIFY(o["gb_per_second"].toDouble() > 0);
         QVERIFY(o["fraction_of_bandwidth"].toDouble() > 0);
+        QVERIFY(o["histogram_counting_gb_per_second"].toDouble() > 0);
         QCOMPARE(o["tensors"].toInt(), 12); // embedding, 9 per layer, final norm, head
         QCOMPARE(o["full_model_layers"].toInt(), 2);
         QVERIFY(o["full_model_extrapolated"].toBool());

@@ -78,6 +78,7 @@ private Q_SLOTS:
     void forwardMatchesEngine();
     void exportedFolderMatchesEngine();
     void lossFallsOnRepetitiveText();
+    void windowsStartAtDocuments();
     void adamwOneStep();
     void gradientClipping();
     void schedule();
@@ -143,6 +144,43 @@ void TestTrainer::exportedFolderMatchesEngine()
         batch[0][i] = ids[static_cast<std::size_t>(i)];
     at::NoGradGuard noGrad;
     QVERIFY(maxAbsDiff(Transformer(loaded).logits(ids), model.forward(batch)[0]) < 1e-4);
+}
+
+void TestTrainer::windowsStartAtDocuments()
+{
+    // Documents "BOS x x ... EOS" of lengths 5..14; BOS is 0, EOS 1, body tokens 2..
+    TokenSplit data;
+    for (int d = 0; d < 40; ++d) {
+        data.trainDocumentStarts.push_back(data.train.size());
+        data.train.push_back(0);
+        for (int i = 0; i < 3 + d % 10; ++i)
+            data.train.push_back(2 + i);
+        data.train.push_back(1);
+    }
+    const std::int64_t ctx = 16, windows = 4;
+    for (std::int64_t step = 0; step < 50; ++step) {
+        const at::Tensor b = trainingBatch(data, 3, step, windows, ctx);
+        QCOMPARE(b.size(0), windows);
+        QCOMPARE(b.size(1), ctx + 1);
+        QVERIFY(b.equal(trainingBatch(data, 3, step, windows, ctx))); // (seed, step) decide
+        for (std::int64_t w = 0; w < windows; ++w)
+            QCOMPARE(b[w][0].item<std::int64_t>(), std::int64_t(0)); // every window opens a document
+    }
+
+    // Without document starts, windows begin anywhere (some not at a BOS), all within the data.
+    data.trainDocumentStarts.clear();
+    bool sawMiddle = false;
+    for (std::int64_t step = 0; step < 50; ++step) {
+        const at::Tensor b = trainingBatch(data, 3, step, windows, ctx);
+        sawMiddle = sawMiddle || b.select(1, 0).ne(0).any().item<bool>();
+    }
+    QVERIFY(sawMiddle);
+    // The last document start that leaves no room for a window is never used.
+    TokenSplit tail;
+    tail.train = { 0, 5, 5, 5, 1, 0, 7, 1 };
+    tail.trainDocumentStarts = { 0, 5 };
+    for (std::int64_t step = 0; step < 20; ++step)
+        QCOMPARE(trainingBatch(tail, 1, step, 2, 4)[1][1].item<std::int64_t>(), std::int64_t(5));
 }
 
 void TestTrainer::lossFallsOnRepetitiveText()
