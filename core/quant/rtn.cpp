@@ -41,7 +41,7 @@ void checkWeight(const at::Tensor &weight)
 
 } // namespace
 
-at::Tensor fakeQuantizeRtn(const at::Tensor &weight, const RtnFormat &format)
+RtnCodes rtnCodes(const at::Tensor &weight, const RtnFormat &format)
 {
     checkFormat(format);
     checkWeight(weight);
@@ -49,40 +49,55 @@ at::Tensor fakeQuantizeRtn(const at::Tensor &weight, const RtnFormat &format)
     const std::int64_t rows = weight.size(0);
     const std::int64_t cols = weight.size(1);
     if (rows == 0 || cols == 0)
-        return weight.clone();
+        throw InvalidArgument("round-to-nearest quantization: the weight matrix is empty");
 
     // Groups of `group` columns; a ragged last group is padded with zeros, which changes
     // neither the absmax nor the zero-including [min, max] range below, so the padding never
-    // moves a scale. The padded columns are cut off again at the end.
-    const std::int64_t group
-        = format.groupSize == 0 ? cols : std::min<std::int64_t>(format.groupSize, cols);
-    const std::int64_t groups = (cols + group - 1) / group;
-    const std::int64_t pad = groups * group - cols;
+    // moves a scale, and the zeros get the zero code.
+    RtnCodes out;
+    out.group = format.groupSize == 0 ? cols : std::min<std::int64_t>(format.groupSize, cols);
+    const std::int64_t groups = (cols + out.group - 1) / out.group;
+    const std::int64_t pad = groups * out.group - cols;
     at::Tensor w = weight.contiguous();
     if (pad > 0)
         w = at::constant_pad_nd(w, { 0, pad }, 0.0);
-    w = w.view({ rows, groups, group });
+    w = w.view({ rows, groups, out.group });
 
-    at::Tensor result;
     if (format.symmetric) {
         const double qmax = double((1 << (format.bits - 1)) - 1);
-        const at::Tensor scale = w.abs().amax({ 2 }, true) / qmax; // [rows, groups, 1]
+        out.scales = w.abs().amax({ 2 }, true) / qmax; // [rows, groups, 1]
         // An all-zero group has scale 0: divide by 1 instead, its codes are 0 anyway.
-        const at::Tensor safe = at::where(scale > 0, scale, at::ones_like(scale));
-        result = at::round(w / safe).clamp_(-qmax, qmax).mul_(scale);
+        const at::Tensor safe = at::where(out.scales > 0, out.scales, at::ones_like(out.scales));
+        const double mid = double(1 << (format.bits - 1));
+        out.codes = at::round(w / safe).clamp_(-qmax, qmax).add_(mid);
+        out.zeros = at::full_like(out.scales, mid);
     } else {
         // The range always includes 0 so that the zero point is an integer code in
         // [0, 2^bits - 1] (storable in `bits` bits) and 0 itself is exact.
         const double qmax = double((1 << format.bits) - 1);
         const at::Tensor lo = at::clamp_max(w.amin({ 2 }, true), 0.0);
         const at::Tensor hi = at::clamp_min(w.amax({ 2 }, true), 0.0);
-        const at::Tensor scale = (hi - lo) / qmax;
-        const at::Tensor safe = at::where(scale > 0, scale, at::ones_like(scale));
-        const at::Tensor zero = at::round(-lo / safe).clamp_(0.0, qmax);
-        result = (at::round(w / safe).add_(zero).clamp_(0.0, qmax)).sub_(zero).mul_(scale);
+        out.scales = (hi - lo) / qmax;
+        const at::Tensor safe = at::where(out.scales > 0, out.scales, at::ones_like(out.scales));
+        out.zeros = at::round(-lo / safe).clamp_(0.0, qmax);
+        out.codes = at::round(w / safe).add_(out.zeros).clamp_(0.0, qmax);
     }
-    result = result.view({ rows, groups * group });
-    if (pad > 0)
+    return out;
+}
+
+at::Tensor fakeQuantizeRtn(const at::Tensor &weight, const RtnFormat &format)
+{
+    checkFormat(format);
+    checkWeight(weight);
+    const std::int64_t rows = weight.size(0);
+    const std::int64_t cols = weight.size(1);
+    if (rows == 0 || cols == 0)
+        return weight.clone();
+    c10::InferenceMode guard;
+    const RtnCodes q = rtnCodes(weight, format);
+    // (u - zero) is an exact small integer, so this equals code * scale of the signed form.
+    at::Tensor result = (q.codes - q.zeros).mul_(q.scales).view({ rows, -1 });
+    if (result.size(1) != cols)
         result = result.slice(1, 0, cols).contiguous();
     return result;
 }

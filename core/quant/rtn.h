@@ -9,9 +9,22 @@
 
 #include <ATen/Tensor.h>
 
+#include <cstdint>
 #include <vector>
 
 namespace lathe {
+
+// The integer side of round-to-nearest: unsigned codes u [rows, groups, group] (f32 holding
+// integers in [0, 2^bits - 1]; a ragged last group is padded with the zero code), scales and
+// zero points [rows, groups, 1]; the weight is scale * (u - zero). Symmetric formats use the
+// zero 2^(bits-1). Same checks as fakeQuantizeRtn; rows and cols must be non-zero.
+struct RtnCodes {
+    at::Tensor codes;
+    at::Tensor scales;
+    at::Tensor zeros;
+    std::int64_t group = 0; // columns per group (cols for per-channel)
+};
+RtnCodes rtnCodes(const at::Tensor &weight, const RtnFormat &format);
 
 // Throws InvalidArgument for bits outside 2..8, a negative group size or a weight that is not
 // 2-D f32. Symmetric: scale = absmax / (2^(bits-1) - 1), codes in [-(2^(bits-1)-1), 2^(bits-1)-1];
