@@ -18,7 +18,6 @@ namespace {
 
 typedef float V8f __attribute__((vector_size(32)));
 typedef std::int32_t V8i __attribute__((vector_size(32)));
-typedef std::uint8_t V8u8 __attribute__((vector_size(8)));
 
 // Eight codes starting at code index `k` of a group minus the group's zero, as floats: the
 // zero is taken off in integers so that nothing cancels in float. Containers of 2 and 4 bits:
@@ -30,9 +29,14 @@ __attribute__((always_inline)) inline void decode8(
     const std::uint8_t *group, std::int64_t k, const V8i &zero, V8f &out)
 {
     if constexpr (Bits == 8) {
-        V8u8 b;
-        std::memcpy(&b, group + k, sizeof b);
-        out = __builtin_convertvector(__builtin_convertvector(b, V8i) - zero, V8f);
+        // As for the narrower codes (a byte-vector conversion compiles to scalar inserts).
+        std::uint32_t lo, hi;
+        std::memcpy(&lo, group + k, sizeof lo);
+        std::memcpy(&hi, group + k + 4, sizeof hi);
+        const V8i shifts = { 0, 8, 16, 24, 0, 8, 16, 24 };
+        const V8i w = { std::int32_t(lo), std::int32_t(lo), std::int32_t(lo), std::int32_t(lo),
+            std::int32_t(hi), std::int32_t(hi), std::int32_t(hi), std::int32_t(hi) };
+        out = __builtin_convertvector(((w >> shifts) & 0xFF) - zero, V8f);
     } else if constexpr (Bits == 4) {
         std::uint32_t w;
         std::memcpy(&w, group + k / 2, sizeof w);
@@ -51,7 +55,7 @@ __attribute__((always_inline)) inline void decode8(
 // Rows [r0, r1) of y. xp: x laid out like the codes (groupStride per group, zeros in the
 // padding).
 template <int Bits>
-inline void rowsKernel(const PackedMatrix &m, const float *xp, float *y,
+__attribute__((always_inline)) inline void rowsKernel(const PackedMatrix &m, const float *xp, float *y,
     std::int64_t r0, std::int64_t r1)
 {
     const std::int64_t groupBytes = m.groupStride * Bits / 8;
