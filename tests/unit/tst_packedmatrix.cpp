@@ -36,11 +36,7 @@ at::Tensor randomMatrix(std::int64_t rows, std::int64_t cols, unsigned seed)
 
 RtnFormat fmt(int bits, int group, bool symmetric)
 {
-    RtnFormat f;
-    f.bits = bits;
-    f.groupSize = group;
-    f.symmetric = symmetric;
-    return f;
+    return RtnFormat { .bits = bits, .groupSize = group, .symmetric = symmetric };
 }
 
 } // namespace
