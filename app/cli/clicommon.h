@@ -41,6 +41,7 @@ Command addInfoCommand(CLI::App &parent, GlobalOptions &globals);
 Command addLogitsCommand(CLI::App &parent, GlobalOptions &globals);
 Command addGenerateCommand(CLI::App &parent, GlobalOptions &globals);
 Command addPerplexityCommand(CLI::App &parent, GlobalOptions &globals);
+Command addCompareCommand(CLI::App &parent, GlobalOptions &globals);
 Command addBenchCommand(CLI::App &parent, GlobalOptions &globals);
 Command addTrainCommand(CLI::App &parent, GlobalOptions &globals);
 Command addTokenizeCommand(CLI::App &parent, GlobalOptions &globals);

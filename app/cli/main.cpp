@@ -63,6 +63,7 @@ int main(int argc, char **argv)
     commands.push_back(addLogitsCommand(app, globals));
     commands.push_back(addGenerateCommand(app, globals));
     commands.push_back(addPerplexityCommand(app, globals));
+    commands.push_back(addCompareCommand(app, globals));
     commands.push_back(addBenchCommand(app, globals));
     commands.push_back(addTrainCommand(app, globals));
     commands.push_back(addTokenizeCommand(app, globals));

@@ -1,53 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "eval/perplexity.h"
 
+#include "eval/evalwindows.h"
 #include "model/kvcache.h"
 #include "model/transformer.h"
-#include "util/error.h"
 
 #include <ATen/ATen.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
 
 namespace lathe {
-
-namespace {
-
-// One forward pass: the model reads `input` from position 0; logits rows
-// [firstRow, firstRow + targets.size()) are scored against `targets`.
-struct Window {
-    std::vector<std::int32_t> input;
-    std::int64_t firstRow = 0;
-    std::vector<std::int64_t> targets;
-};
-
-Window makeWindow(const std::vector<std::int32_t> &ids, const PerplexityOptions &options,
-                  std::int64_t index, std::int64_t bos)
-{
-    const std::int64_t ctx = options.ctx;
-    const std::int64_t n = static_cast<std::int64_t>(ids.size());
-    const std::int64_t begin = index * ctx;
-    Window w;
-    if (options.protocol == PerplexityProtocol::Windows) {
-        const std::int64_t len = std::min(ctx + 1, n - begin); // ids in the window, >= 2
-        w.input.assign(ids.begin() + begin, ids.begin() + begin + len - 1);
-        w.firstRow = 0;
-        w.targets.assign(ids.begin() + begin + 1, ids.begin() + begin + len);
-    } else {
-        w.input.assign(ids.begin() + begin, ids.begin() + begin + ctx);
-        if (bos >= 0)
-            w.input[0] = static_cast<std::int32_t>(bos);
-        const std::int64_t first = ctx / 2;
-        w.firstRow = first;
-        // Targets come from the original ids; position 0 (replaced by BOS) is never one.
-        w.targets.assign(ids.begin() + begin + first + 1, ids.begin() + begin + ctx);
-    }
-    return w;
-}
-
-} // namespace
 
 std::string perplexityProtocolName(PerplexityProtocol protocol)
 {
@@ -59,38 +22,8 @@ PerplexityResult evaluatePerplexity(const Transformer &model, const std::vector<
                                     const CancelToken &cancel)
 {
     const std::int64_t ctx = options.ctx;
-    const std::int64_t n = static_cast<std::int64_t>(ids.size());
-    const std::int64_t vocab = model.config().vocabSize;
-    const bool llamaCpp = options.protocol == PerplexityProtocol::LlamaCpp;
-    if (options.maxChunks < 0)
-        throw InvalidArgument("perplexity: maxChunks must not be negative");
-    if (ctx < (llamaCpp ? 3 : 1))
-        throw InvalidArgument("perplexity: context of " + std::to_string(ctx) +
-                              " tokens is too small for the " +
-                              perplexityProtocolName(options.protocol) + " protocol (minimum " +
-                              (llamaCpp ? "3" : "1") + ")");
-    for (std::int64_t i = 0; i < n; ++i)
-        if (ids[static_cast<std::size_t>(i)] < 0 || ids[static_cast<std::size_t>(i)] >= vocab)
-            throw InvalidArgument("perplexity: token " + std::to_string(i) + " has id " +
-                                  std::to_string(ids[static_cast<std::size_t>(i)]) +
-                                  ", outside the model's vocabulary of " +
-                                  std::to_string(vocab));
-
-    std::int64_t windows = 0;
-    if (llamaCpp) {
-        windows = n / ctx;
-        if (windows == 0)
-            throw InvalidArgument("perplexity: " + std::to_string(n) +
-                                  " tokens are fewer than one chunk of " + std::to_string(ctx) +
-                                  " (the llama.cpp protocol drops partial chunks)");
-    } else {
-        if (n < 2)
-            throw InvalidArgument("perplexity: at least 2 tokens are needed, got " +
-                                  std::to_string(n));
-        windows = (n - 2) / ctx + 1; // window k needs k*ctx + 1 < n
-    }
-    if (options.maxChunks > 0)
-        windows = std::min(windows, options.maxChunks);
+    const std::int64_t windows =
+        evalWindowCount(ids, model.config().vocabSize, options, "perplexity");
 
     const std::int64_t bos = model.config().bosTokenId();
     const auto start = std::chrono::steady_clock::now();
@@ -104,7 +37,7 @@ PerplexityResult evaluatePerplexity(const Transformer &model, const std::vector<
     reportProgress(progress, 0.0, "perplexity: window 0/" + total);
     for (std::int64_t k = 0; k < windows; ++k) {
         cancel.throwIfCancelled();
-        const Window w = makeWindow(ids, options, k, bos);
+        const EvalWindow w = evalWindow(ids, options, k, bos);
         cache.clear();
         const at::Tensor logits = model.forward(w.input, cache); // [input, vocab]
         const auto count = static_cast<std::int64_t>(w.targets.size());
