@@ -2,6 +2,7 @@
 #include "model/engineweights.h"
 
 #include "model/model.h"
+#include "quant/packedmatrix.h"
 #include "util/error.h"
 
 #include <ATen/ATen.h>
@@ -14,6 +15,16 @@ at::Tensor optionalWeight(const Model &m, const std::string &name)
 {
     const at::Tensor *t = m.findWeight(name);
     return t ? *t : at::Tensor();
+}
+
+// The model's packed matrix under `name` when it has one, else its f32 tensor.
+LinearWeight linearWeight(const Model &m, const std::string &name)
+{
+    LinearWeight w;
+    w.packed = m.findPacked(name);
+    if (!w.packed)
+        w.f32 = m.weight(name);
+    return w;
 }
 
 Activation activationFor(const std::string &name)
@@ -40,10 +51,10 @@ EngineWeights llamaWeights(const Model &m)
         const std::string p = "model.layers." + std::to_string(i) + ".";
         LayerWeights l;
         l.norm1 = m.weight(p + "input_layernorm.weight");
-        l.wq = m.weight(p + "self_attn.q_proj.weight");
-        l.wk = m.weight(p + "self_attn.k_proj.weight");
-        l.wv = m.weight(p + "self_attn.v_proj.weight");
-        l.wo = m.weight(p + "self_attn.o_proj.weight");
+        l.wq = linearWeight(m, p + "self_attn.q_proj.weight");
+        l.wk = linearWeight(m, p + "self_attn.k_proj.weight");
+        l.wv = linearWeight(m, p + "self_attn.v_proj.weight");
+        l.wo = linearWeight(m, p + "self_attn.o_proj.weight");
         l.bq = optionalWeight(m, p + "self_attn.q_proj.bias");
         l.bk = optionalWeight(m, p + "self_attn.k_proj.bias");
         l.bv = optionalWeight(m, p + "self_attn.v_proj.bias");
@@ -53,16 +64,16 @@ EngineWeights llamaWeights(const Model &m)
             l.kNorm = m.weight(p + "self_attn.k_norm.weight");
         }
         l.norm2 = m.weight(p + "post_attention_layernorm.weight");
-        l.wGate = m.weight(p + "mlp.gate_proj.weight");
-        l.wUp = m.weight(p + "mlp.up_proj.weight");
-        l.wDown = m.weight(p + "mlp.down_proj.weight");
+        l.wGate = linearWeight(m, p + "mlp.gate_proj.weight");
+        l.wUp = linearWeight(m, p + "mlp.up_proj.weight");
+        l.wDown = linearWeight(m, p + "mlp.down_proj.weight");
         l.bGate = optionalWeight(m, p + "mlp.gate_proj.bias");
         l.bUp = optionalWeight(m, p + "mlp.up_proj.bias");
         l.bDown = optionalWeight(m, p + "mlp.down_proj.bias");
         w.layers.push_back(std::move(l));
     }
     w.finalNorm = m.weight("model.norm.weight");
-    w.lmHead = m.weight("lm_head.weight");
+    w.lmHead = linearWeight(m, "lm_head.weight");
     return w;
 }
 
@@ -87,29 +98,34 @@ EngineWeights gpt2Weights(const Model &m)
         const at::Tensor qkv = linearFromConv1d(m.weight(p + "attn.c_attn.weight")); // [3h, h]
         const at::Tensor qkvBias = m.weight(p + "attn.c_attn.bias");                // [3h]
         // Row slices of a contiguous matrix are contiguous.
-        l.wq = qkv.narrow(0, 0, h);
-        l.wk = qkv.narrow(0, h, h);
-        l.wv = qkv.narrow(0, 2 * h, h);
+        l.wq.f32 = qkv.narrow(0, 0, h);
+        l.wk.f32 = qkv.narrow(0, h, h);
+        l.wv.f32 = qkv.narrow(0, 2 * h, h);
         l.bq = qkvBias.narrow(0, 0, h);
         l.bk = qkvBias.narrow(0, h, h);
         l.bv = qkvBias.narrow(0, 2 * h, h);
-        l.wo = linearFromConv1d(m.weight(p + "attn.c_proj.weight"));
+        l.wo.f32 = linearFromConv1d(m.weight(p + "attn.c_proj.weight"));
         l.bo = m.weight(p + "attn.c_proj.bias");
         l.norm2 = m.weight(p + "ln_2.weight");
         l.norm2Bias = m.weight(p + "ln_2.bias");
-        l.wUp = linearFromConv1d(m.weight(p + "mlp.c_fc.weight"));
+        l.wUp.f32 = linearFromConv1d(m.weight(p + "mlp.c_fc.weight"));
         l.bUp = m.weight(p + "mlp.c_fc.bias");
-        l.wDown = linearFromConv1d(m.weight(p + "mlp.c_proj.weight"));
+        l.wDown.f32 = linearFromConv1d(m.weight(p + "mlp.c_proj.weight"));
         l.bDown = m.weight(p + "mlp.c_proj.bias");
         w.layers.push_back(std::move(l));
     }
     w.finalNorm = m.weight("transformer.ln_f.weight");
     w.finalNormBias = m.weight("transformer.ln_f.bias");
-    w.lmHead = m.weight("lm_head.weight");
+    w.lmHead.f32 = m.weight("lm_head.weight");
     return w;
 }
 
 } // namespace
+
+std::int64_t LinearWeight::outFeatures() const
+{
+    return packed ? packed->rows : f32.size(0);
+}
 
 EngineWeights buildEngineWeights(const Model &model)
 {

@@ -5,6 +5,7 @@
 #include "io/gguf.h"
 #include "io/ggufnames.h"
 #include "model/modelspec.h"
+#include "quant/packedmatrix.h"
 #include "util/error.h"
 
 #include <ATen/ATen.h>
@@ -200,6 +201,37 @@ std::shared_ptr<Model> Model::fromWeights(ModelConfig config,
     return model;
 }
 
+std::shared_ptr<Model> Model::withPackedWeights(const std::shared_ptr<const Model> &base,
+    std::map<std::string, std::shared_ptr<const PackedMatrix>> packed)
+{
+    if (!base)
+        throw InvalidArgument("a packed variant needs a base model");
+    if (base->config().arch == Architecture::Gpt2)
+        throw InvalidArgument("packed weights are not supported for GPT-2 models yet");
+    auto model = std::shared_ptr<Model>(new Model(*base));
+    for (auto &[name, matrix] : packed) {
+        if (name == embeddingName(model->m_config))
+            throw InvalidArgument("the embedding " + quoted(name)
+                + " cannot be packed: the forward pass looks it up by row");
+        const at::Tensor *f32 = base->findWeight(name);
+        if (!f32 || f32->dim() != 2)
+            throw InvalidArgument(quoted(name) + " is not a weight matrix of the base model");
+        if (!matrix || matrix->rows != f32->size(0) || matrix->cols != f32->size(1))
+            throw InvalidArgument("the packed " + quoted(name) + " does not have the base "
+                + "model's shape [" + std::to_string(f32->size(0)) + ", "
+                + std::to_string(f32->size(1)) + "]");
+        model->m_weights.erase(name);
+        model->m_packed[name] = std::move(matrix);
+    }
+    return model;
+}
+
+std::shared_ptr<const PackedMatrix> Model::findPacked(const std::string &name) const
+{
+    auto it = m_packed.find(name);
+    return it == m_packed.end() ? nullptr : it->second;
+}
+
 const at::Tensor &Model::weight(const std::string &name) const
 {
     if (const at::Tensor *t = findWeight(name))
@@ -220,12 +252,21 @@ std::int64_t Model::parameterCount() const
     for (const auto &[name, t] : m_weights)
         if (seen.insert(t.data_ptr()).second)
             n += t.numel();
+    for (const auto &[name, p] : m_packed)
+        n += p->rows * p->cols;
     return n;
 }
 
 std::size_t Model::weightBytes() const
 {
-    return static_cast<std::size_t>(parameterCount()) * sizeof(float);
+    std::set<const void *> seen;
+    std::size_t bytes = 0;
+    for (const auto &[name, t] : m_weights)
+        if (seen.insert(t.data_ptr()).second)
+            bytes += static_cast<std::size_t>(t.numel()) * sizeof(float);
+    for (const auto &[name, p] : m_packed)
+        bytes += p->storageBytes();
+    return bytes;
 }
 
 bool Model::lmHeadTied() const

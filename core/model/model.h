@@ -16,6 +16,7 @@
 namespace lathe {
 
 class Checkpoint;
+struct PackedMatrix;
 
 class Model {
 public:
@@ -28,15 +29,28 @@ public:
     static std::shared_ptr<Model> fromWeights(ModelConfig config,
                                               std::map<std::string, at::Tensor> weights);
 
+    // A compressed variant of `base`: each named linear weight (HF name, 2-D, of base's shape)
+    // is held packed instead of in f32; every other tensor is base's own, shared, not copied.
+    // Llama-family models only; the embedding cannot be packed (it is looked up by row).
+    // Throws InvalidArgument naming the tensor when a name or shape does not fit.
+    static std::shared_ptr<Model> withPackedWeights(const std::shared_ptr<const Model> &base,
+        std::map<std::string, std::shared_ptr<const PackedMatrix>> packed);
+
     const ModelConfig &config() const { return m_config; }
     const std::string &path() const { return m_path; }
     std::shared_ptr<const Checkpoint> checkpoint() const { return m_checkpoint; }
-    // f32 tensor under its HF name; throws Error when missing.
+    // f32 tensor under its HF name; throws Error when missing (or held packed).
     const at::Tensor &weight(const std::string &name) const;
     const at::Tensor *findWeight(const std::string &name) const;
     const std::map<std::string, at::Tensor> &weights() const { return m_weights; }
-    std::int64_t parameterCount() const; // tied weights counted once
-    std::size_t weightBytes() const;     // bytes of the f32 weights the engine reads
+    // Packed linear weights (a compressed variant), by HF name; they are not in weights().
+    std::shared_ptr<const PackedMatrix> findPacked(const std::string &name) const;
+    const std::map<std::string, std::shared_ptr<const PackedMatrix>> &packedWeights() const
+    {
+        return m_packed;
+    }
+    std::int64_t parameterCount() const; // tied weights counted once, packed ones included
+    std::size_t weightBytes() const;     // bytes the engine reads: f32 tensors + packed storage
     // True when "lm_head.weight" is the embedding tensor itself (tied or absent head).
     bool lmHeadTied() const;
 
@@ -45,6 +59,7 @@ private:
     std::string m_path;
     std::shared_ptr<const Checkpoint> m_checkpoint;
     std::map<std::string, at::Tensor> m_weights;
+    std::map<std::string, std::shared_ptr<const PackedMatrix>> m_packed;
 };
 
 } // namespace lathe

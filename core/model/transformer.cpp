@@ -5,6 +5,8 @@
 #include "model/matvec.h"
 #include "model/ops.h"
 #include "model/rope.h"
+#include "quant/packedmatrix.h"
+#include "quant/packedmatvec.h"
 #include "util/error.h"
 
 #include <ATen/ATen.h>
@@ -22,23 +24,43 @@ namespace {
 
 const float *ptrOrNull(const at::Tensor &t) { return t.defined() ? t.data_ptr<float>() : nullptr; }
 
+// Output rows of a packed weight dequantized per prefill GEMM: a 256 x 8192 tile is 8 MB.
+constexpr std::int64_t kPackedTileRows = 256;
+
 // y = x W^T (+ b). x [rows, in] -> [rows, out]. One row (decode) goes through Lathe's own
-// matrix-vector kernel; more rows through the BLAS GEMM.
-at::Tensor linear(const at::Tensor &x, const at::Tensor &w, const at::Tensor &b)
+// matrix-vector kernels (f32 or packed); more rows through the BLAS GEMM, a packed weight
+// dequantized one tile of output rows at a time so no full f32 copy of it ever exists.
+at::Tensor linear(const at::Tensor &x, const LinearWeight &w, const at::Tensor &b)
 {
-    if (x.size(0) == 1) {
-        at::Tensor y = at::empty({1, w.size(0)}, at::kFloat);
-        matvec(w.data_ptr<float>(), x.data_ptr<float>(), y.data_ptr<float>(), w.size(0),
-               w.size(1), ptrOrNull(b));
+    const std::int64_t out = w.outFeatures();
+    if (w.packed) {
+        const PackedMatrix &p = *w.packed;
+        at::Tensor y = at::empty({x.size(0), out}, at::kFloat);
+        if (x.size(0) == 1) {
+            packedMatvec(p, x.data_ptr<float>(), y.data_ptr<float>());
+        } else {
+            for (std::int64_t r0 = 0; r0 < out; r0 += kPackedTileRows) {
+                const std::int64_t r1 = std::min(out, r0 + kPackedTileRows);
+                y.narrow(1, r0, r1 - r0).copy_(at::mm(x, p.dequantizeRows(r0, r1).t()));
+            }
+        }
+        if (b.defined())
+            y.add_(b);
         return y;
     }
-    return b.defined() ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
+    if (x.size(0) == 1) {
+        at::Tensor y = at::empty({1, out}, at::kFloat);
+        matvec(w.f32.data_ptr<float>(), x.data_ptr<float>(), y.data_ptr<float>(), out,
+               w.f32.size(1), ptrOrNull(b));
+        return y;
+    }
+    return b.defined() ? at::addmm(b, x, w.f32.t()) : at::mm(x, w.f32.t());
 }
 
-MatvecJob job(const at::Tensor &w, const at::Tensor &b, const at::Tensor &x, at::Tensor &y)
+MatvecJob job(const LinearWeight &w, const at::Tensor &b, const at::Tensor &x, at::Tensor &y)
 {
-    return MatvecJob{w.data_ptr<float>(), x.data_ptr<float>(), y.data_ptr<float>(), ptrOrNull(b),
-                     w.size(0), w.size(1)};
+    return MatvecJob{w.f32.data_ptr<float>(), x.data_ptr<float>(), y.data_ptr<float>(),
+                     ptrOrNull(b), w.f32.size(0), w.f32.size(1)};
 }
 
 void activateInPlace(at::Tensor &x, Activation a)
@@ -227,10 +249,11 @@ void Transformer::layer(std::int64_t index, at::Tensor &x, KVCache &cache,
     if (m_observer)
         m_observer->linearInput(index, LinearInput::Attention, h);
     at::Tensor q, k, v; // [n, heads*headDim], [n, kvHeads*headDim] x2
-    if (decode) {
-        q = at::empty({1, lw.wq.size(0)}, at::kFloat);
-        k = at::empty({1, lw.wk.size(0)}, at::kFloat);
-        v = at::empty({1, lw.wv.size(0)}, at::kFloat);
+    // One parallel section for all three products when they are f32 (decode).
+    if (decode && !lw.wq.packed && !lw.wk.packed && !lw.wv.packed) {
+        q = at::empty({1, lw.wq.outFeatures()}, at::kFloat);
+        k = at::empty({1, lw.wk.outFeatures()}, at::kFloat);
+        v = at::empty({1, lw.wv.outFeatures()}, at::kFloat);
         const MatvecJob jobs[3] = {job(lw.wq, lw.bq, h, q), job(lw.wk, lw.bk, h, k),
                                    job(lw.wv, lw.bv, h, v)};
         matvecBatch(jobs, 3);
@@ -279,9 +302,9 @@ void Transformer::layer(std::int64_t index, at::Tensor &x, KVCache &cache,
     const Activation act = m_impl->w.activation;
     if (lw.wGate.defined()) {
         at::Tensor gate, up;
-        if (decode) {
-            gate = at::empty({1, lw.wGate.size(0)}, at::kFloat);
-            up = at::empty({1, lw.wUp.size(0)}, at::kFloat);
+        if (decode && !lw.wGate.packed && !lw.wUp.packed) {
+            gate = at::empty({1, lw.wGate.outFeatures()}, at::kFloat);
+            up = at::empty({1, lw.wUp.outFeatures()}, at::kFloat);
             const MatvecJob jobs[2] = {job(lw.wGate, lw.bGate, h2, gate),
                                        job(lw.wUp, lw.bUp, h2, up)};
             matvecBatch(jobs, 2);

@@ -6,6 +6,8 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+
 namespace lathe {
 
 namespace {
@@ -42,14 +44,29 @@ std::uint8_t PackedMatrix::code(std::int64_t row, std::int64_t col) const
 
 at::Tensor PackedMatrix::dequantize() const
 {
-    at::Tensor out = at::empty({ rows, cols }, at::kFloat);
+    return dequantizeRows(0, rows);
+}
+
+at::Tensor PackedMatrix::dequantizeRows(std::int64_t begin, std::int64_t end) const
+{
+    at::Tensor out = at::empty({ end - begin, cols }, at::kFloat);
     float *o = out.data_ptr<float>();
-    for (std::int64_t r = 0; r < rows; ++r)
-        for (std::int64_t c = 0; c < cols; ++c) {
-            const std::size_t g = std::size_t(r * groupsPerRow + c / group);
-            // (u - zero) is exact in float; one multiply, as fakeQuantizeRtn does.
-            o[r * cols + c] = (float(code(r, c)) - float(zeros[g])) * scales[g];
+    const std::int64_t perByte = 8 / containerBits;
+    const int mask = (1 << containerBits) - 1;
+    for (std::int64_t r = begin; r < end; ++r) {
+        const std::uint8_t *row = codes.data() + r * rowBytes;
+        for (std::int64_t g = 0; g < groupsPerRow; ++g) {
+            const float scale = scales[std::size_t(r * groupsPerRow + g)];
+            const float zero = float(zeros[std::size_t(r * groupsPerRow + g)]);
+            const std::int64_t n = std::min(group, cols - g * group);
+            for (std::int64_t j = 0; j < n; ++j) {
+                const std::int64_t index = g * groupStride + j;
+                const int u = (row[index / perByte] >> (int(index % perByte) * containerBits)) & mask;
+                // (u - zero) is exact in float; one multiply, as fakeQuantizeRtn does.
+                *o++ = (float(u) - zero) * scale;
+            }
         }
+    }
     return out;
 }
 

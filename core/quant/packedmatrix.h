@@ -40,6 +40,9 @@ struct PackedMatrix {
     std::uint8_t code(std::int64_t row, std::int64_t col) const;
     // [rows, cols] f32, equal to fakeQuantizeRtn(original, format).
     at::Tensor dequantize() const;
+    // Rows [begin, end) of dequantize(), [end - begin, cols]: what a prefill GEMM needs one
+    // tile at a time.
+    at::Tensor dequantizeRows(std::int64_t begin, std::int64_t end) const;
 };
 
 // Quantizes a 2-D f32 weight with round-to-nearest in `format` (same rules and errors as
