@@ -3,6 +3,8 @@
 // own limits measured in the same run (streaming-read bandwidth for decode, GEMM peak for
 // prefill). Without a model it builds a random one of a known shape.
 #include "benchmodel.h"
+#include "benchpacked.h"
+#include "benchspeed.h"
 #include "clicommon.h"
 #include "cmd_benchanalysis.h"
 #include "tempfolder.h"
@@ -13,6 +15,7 @@
 #include "model/kvcache.h"
 #include "model/model.h"
 #include "model/transformer.h"
+#include "quant/rtnformat.h"
 #include "util/demomodel.h"
 #include "util/error.h"
 #include "util/threadpool.h"
@@ -45,6 +48,7 @@ struct BenchOptions {
     std::string dtype = "bf16"; // --analysis: stored dtype of the random model
     int repeats = 3;            // --analysis: timed runs over the model
     std::int64_t kernelMb = 256; // --analysis: size of the one-tensor measurements
+    std::vector<std::string> packed; // round-to-nearest variants to time next to the original
 };
 
 struct LoadResult {
@@ -158,7 +162,6 @@ void run(const BenchOptions &o, const GlobalOptions &globals)
                               + " tokens) exceed the model's context of "
                               + std::to_string(config.maxPositions) + " tokens");
 
-    at::InferenceMode guard;
     const Transformer transformer(load.model);
     std::mt19937 rng(42);
     std::uniform_int_distribution<std::int32_t> pick(
@@ -167,35 +170,14 @@ void run(const BenchOptions &o, const GlobalOptions &globals)
     for (auto &id : prompt)
         id = pick(rng);
 
-    // Warm-up: first-touch of weights and scratch buffers, thread pools.
-    progress.update(0.0, "warming up");
-    const auto warmupStart = Clock::now();
-    {
-        KVCache warm = transformer.newCache(16);
-        const std::vector<std::int32_t> few(prompt.begin(),
-                                            prompt.begin() + std::min<std::int64_t>(o.prompt, 8));
-        transformer.forward(few, warm);
-        transformer.forwardLast({few.back()}, warm);
-    }
-    const double warmupSeconds = secondsSince(warmupStart);
-
-    KVCache cache = transformer.newCache(o.prompt + o.gen + 1);
-    progress.update(0.0, "prefill of " + std::to_string(o.prompt) + " tokens");
-    const auto prefillStart = Clock::now();
-    at::Tensor logits = transformer.forwardLast(prompt, cache);
-    const double prefillSeconds = secondsSince(prefillStart);
-    cancelToken().throwIfCancelled();
-
-    double decodeSeconds = 0.0;
-    std::int32_t next = static_cast<std::int32_t>(logits.argmax().item<std::int64_t>());
-    for (std::int64_t i = 0; i < o.gen; ++i) {
-        progress.update(double(i) / double(o.gen), "decode");
-        cancelToken().throwIfCancelled();
-        const auto start = Clock::now();
-        logits = transformer.forwardLast({next}, cache);
-        next = static_cast<std::int32_t>(logits.argmax().item<std::int64_t>());
-        decodeSeconds += secondsSince(start);
-    }
+    const SpeedResult speed = measureSpeed(transformer, prompt, o.gen, progress, "f32");
+    const double warmupSeconds = speed.warmupSeconds;
+    const double prefillSeconds = speed.prefillSeconds;
+    const double decodeSeconds = speed.decodeSeconds;
+    Json packed = Json::array();
+    for (const std::string &name : o.packed)
+        packed.push_back(benchPackedVariant(load.model, parseRtnFormat(name), prompt, o.gen,
+            speed.decodeTokensPerSecond(), progress));
     progress.finish();
 
     const WeightTraffic traffic = weightTraffic(model);
@@ -234,6 +216,8 @@ void run(const BenchOptions &o, const GlobalOptions &globals)
     j["decode_fraction_of_bandwidth"] =
         bandwidth.gbPerSecond > 0 ? decodeGbs / bandwidth.gbPerSecond : 0.0;
     j["prefill_fraction_of_gemm"] = gemm.gflops > 0 ? prefillGflops / gemm.gflops : 0.0;
+    if (!o.packed.empty())
+        j["packed"] = packed;
 
     if (globals.json) {
         printJson(j);
@@ -255,6 +239,12 @@ void run(const BenchOptions &o, const GlobalOptions &globals)
     printLine("decode       " + formatFixed(decodeTps, 2) + " tokens/s (" + std::to_string(o.gen)
               + " tokens), " + formatFixed(decodeGbs, 1) + " GB/s of weights = "
               + pct(j["decode_fraction_of_bandwidth"].get<double>()) + " of memory bandwidth");
+    for (const Json &p : packed)
+        printLine("packed       " + p["format"].get<std::string>() + ": "
+                  + formatFixed(p["bits_per_weight"].get<double>(), 2) + " bits/weight, decode "
+                  + formatFixed(p["decode_tokens_per_s"].get<double>(), 2) + " tokens/s ("
+                  + formatFixed(p["decode_speedup"].get<double>(), 2) + "x f32), prefill "
+                  + formatFixed(p["prefill_tokens_per_s"].get<double>(), 1) + " tokens/s");
 }
 
 } // namespace
@@ -298,6 +288,20 @@ Command addBenchCommand(CLI::App &parent, GlobalOptions &globals)
                     "CPU caches)")
         ->check(CLI::Range(std::int64_t(16), std::int64_t(1) << 20))
         ->default_val(1024);
+    cmd->add_option("--packed", o->packed,
+                    "Also time these round-to-nearest variants of the model, its linear weights "
+                    "packed (int<bits>[-g<group>][-asym], comma separated, e.g. int8,int4-g32)")
+        ->delimiter(',')
+        ->check(CLI::Validator(
+            [](std::string &name) {
+                try {
+                    parseRtnFormat(name);
+                    return std::string();
+                } catch (const std::exception &e) {
+                    return std::string(e.what());
+                }
+            },
+            "FORMAT"));
     cmd->add_flag("--analysis", o->analysis,
                   "Benchmark the weight statistics (lathe-cli analyze) instead of inference");
     cmd->add_option("--dtype", o->dtype, "--analysis: dtype of the random model's weights")

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <regex>
 #include <string>
 
 namespace lathe {
@@ -16,6 +17,28 @@ std::string RtnFormat::label() const
     s += groupSize == 0 ? std::string("per-channel") : "g" + std::to_string(groupSize);
     s += symmetric ? " sym" : " asym";
     return s;
+}
+
+std::string RtnFormat::name() const
+{
+    std::string s = "int" + std::to_string(bits);
+    if (groupSize > 0)
+        s += "-g" + std::to_string(groupSize);
+    return symmetric ? s : s + "-asym";
+}
+
+RtnFormat parseRtnFormat(const std::string &name)
+{
+    static const std::regex pattern("int([2-8])(?:-g([1-9][0-9]{0,5}))?(-asym)?");
+    std::smatch m;
+    if (!std::regex_match(name, m, pattern))
+        throw InvalidArgument("'" + name + "' is not a round-to-nearest format; expected "
+            "int<bits>[-g<group>][-asym] with bits 2..8, e.g. int8, int4-g32, int3-g64-asym");
+    RtnFormat f;
+    f.bits = std::stoi(m[1].str());
+    f.groupSize = m[2].matched ? std::stoi(m[2].str()) : 0;
+    f.symmetric = !m[3].matched;
+    return f;
 }
 
 namespace {

@@ -13,6 +13,12 @@ struct RtnFormat {
     bool symmetric = true;
     // "int4 g128 sym", "int8 per-channel asym"
     std::string label() const;
+    // "int4-g128", "int8" (per channel), "int3-g64-asym": the name parseRtnFormat reads.
+    std::string name() const;
 };
+
+// Reads "int<bits>[-g<group>][-asym]" (bits 2..8; no group = per channel). Throws
+// InvalidArgument saying what is expected.
+RtnFormat parseRtnFormat(const std::string &name);
 
 } // namespace lathe

@@ -78,6 +78,7 @@ private Q_SLOTS:
     void perplexityLlamaCpp();
     void errorsAreOneLine();
     void benchReportsAllKeys();
+    void benchTimesPackedVariants();
     void analyzeWritesStatistics();
     void analyzeActivationsAndSensitivity();
 };
@@ -273,6 +274,34 @@ void TestCli::benchReportsAllKeys()
     QVERIFY(o["gemm_gflops"].toDouble() > 0.0);
     QVERIFY(o["load_bytes"].toDouble() > 0.0);
     QVERIFY(o["threads"].toInt() >= 1);
+}
+
+void TestCli::benchTimesPackedVariants()
+{
+    RUN_OK(r, {"bench", "--shape", "tiny", "--layers", "1", "--prompt", "8", "--gen", "4",
+               "--bandwidth-mb", "64", "--packed", "int8,int4-g32-asym", "--json"});
+    const QJsonArray packed = parseObject(r.out)["packed"].toArray();
+    QCOMPARE(packed.size(), 2);
+    QCOMPARE(packed[0].toObject()["format"].toString(), QString("int8"));
+    QCOMPARE(packed[1].toObject()["format"].toString(), QString("int4-g32-asym"));
+    // int4 g32 asymmetric: 16 bytes of codes + a 4-byte scale + a zero byte per 32 weights.
+    // The tiny shape's q/k/v/o/gate/up (2144 rows of 256) take 8 groups a row; down_proj's
+    // 688 columns take 22, the last padded: 256 rows x 22 x 21 bytes.
+    const double bytes = 2144.0 * 8 * 21 + 256.0 * 22 * 21;
+    const double weights = 2144.0 * 256 + 256.0 * 688;
+    QCOMPARE(packed[1].toObject()["bits_per_weight"].toDouble(), bytes * 8 / weights);
+    const qint64 f32Bytes = parseObject(r.out)["weight_bytes"].toInteger();
+    for (const auto &v : packed) {
+        const QJsonObject p = v.toObject();
+        for (const char *key : {"weight_bytes", "pack_seconds", "prefill_tokens_per_s",
+                                "decode_tokens_per_s", "decode_speedup"})
+            QVERIFY2(p.contains(key), key);
+        QVERIFY(p["weight_bytes"].toInteger() < f32Bytes);
+        QVERIFY(p["decode_tokens_per_s"].toDouble() > 0.0);
+    }
+    const Run bad = runCli({"bench", "--shape", "tiny", "--packed", "int9"});
+    checkErrorLine(bad, "int<bits>");
+    QCOMPARE(bad.exitCode, 2);
 }
 
 void TestCli::analyzeWritesStatistics()

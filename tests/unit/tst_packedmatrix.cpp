@@ -49,6 +49,7 @@ private Q_SLOTS:
     void unpacksToFakeQuantization();
     void bitsPerWeight();
     void refusesBadInput();
+    void formatNames();
 };
 
 void TestPackedMatrix::unpacksToFakeQuantization_data()
@@ -130,6 +131,21 @@ void TestPackedMatrix::refusesBadInput()
     QVERIFY_THROWS_EXCEPTION(InvalidArgument, packRtn(w.view({ 32 }), fmt(4, 32, true)));
     QVERIFY_THROWS_EXCEPTION(InvalidArgument, packRtn(w.to(at::kDouble), fmt(4, 32, true)));
     QVERIFY_THROWS_EXCEPTION(InvalidArgument, packRtn(at::empty({ 0, 8 }), fmt(4, 32, true)));
+}
+
+void TestPackedMatrix::formatNames()
+{
+    const RtnFormat a = parseRtnFormat("int4-g32");
+    QCOMPARE(a.bits, 4);
+    QCOMPARE(a.groupSize, 32);
+    QVERIFY(a.symmetric);
+    const RtnFormat b = parseRtnFormat("int8");
+    QCOMPARE(b.groupSize, 0); // per output channel
+    QVERIFY(!parseRtnFormat("int3-g64-asym").symmetric);
+    for (const char *name : { "int2", "int4-g32", "int8-g128-asym", "int5-asym" })
+        QCOMPARE(parseRtnFormat(name).name(), std::string(name));
+    for (const char *bad : { "", "int9", "int1", "int4-g0", "int4g32", "int4-g32-sym", "q4_0" })
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, parseRtnFormat(bad));
 }
 
 QTEST_GUILESS_MAIN(TestPackedMatrix)
