@@ -6,6 +6,8 @@
 #include "model/transformer.h"
 #include "util/error.h"
 
+#include "tinymodel.h"
+
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
 
@@ -13,32 +15,10 @@ using namespace lathe;
 
 namespace {
 
-ModelConfig tinyConfig()
-{
-    ModelConfig c;
-    c.arch = Architecture::Llama;
-    c.modelType = "llama";
-    c.hiddenSize = 64;
-    c.intermediateSize = 96;
-    c.numLayers = 2;
-    c.numHeads = 4;
-    c.numKvHeads = 2;
-    c.headDim = 16;
-    c.vocabSize = 50;
-    c.maxPositions = 64;
-    return c;
-}
-
 std::shared_ptr<Transformer> tinyTransformer()
 {
-    at::manual_seed(7);
-    const ModelConfig c = tinyConfig();
-    std::map<std::string, at::Tensor> weights;
-    for (const TensorSpec &spec : tensorSpecs(c))
-        if (!spec.optional)
-            weights[spec.name] = spec.shape.size() == 1 ? 1 + 0.1 * at::randn(spec.shape)
-                                                        : 0.2 * at::randn(spec.shape);
-    return std::make_shared<Transformer>(Model::fromWeights(c, weights));
+    const ModelConfig c = test::tinyLlamaConfig();
+    return std::make_shared<Transformer>(Model::fromWeights(c, test::tinyRandomWeights(c, 7)));
 }
 
 } // namespace

@@ -10,6 +10,8 @@
 #include "quant/rtn.h"
 #include "util/error.h"
 
+#include "tinymodel.h"
+
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
 
@@ -19,30 +21,16 @@ namespace {
 
 ModelConfig tinyConfig()
 {
-    ModelConfig c;
-    c.arch = Architecture::Llama;
-    c.modelType = "llama";
-    c.hiddenSize = 64;
-    c.intermediateSize = 88; // not a multiple of the group: ragged groups in down_proj
-    c.numLayers = 2;
-    c.numHeads = 4;
-    c.numKvHeads = 2;
-    c.headDim = 16;
-    c.vocabSize = 300; // more than one tile of lm_head rows
-    c.maxPositions = 64;
+    // ffn 88 is not a multiple of the groups below (ragged groups in down_proj); a vocabulary
+    // of 300 needs more than one tile of output-head rows.
+    ModelConfig c = test::tinyLlamaConfig(64, 88, 300);
     c.tieWordEmbeddings = false;
     return c;
 }
 
 std::map<std::string, at::Tensor> randomWeights(const ModelConfig &c)
 {
-    at::manual_seed(11);
-    std::map<std::string, at::Tensor> weights;
-    for (const TensorSpec &spec : tensorSpecs(c))
-        if (!spec.optional)
-            weights[spec.name] = spec.shape.size() == 1 ? 1 + 0.1 * at::randn(spec.shape)
-                                                        : 0.2 * at::randn(spec.shape);
-    return weights;
+    return test::tinyRandomWeights(c, 11);
 }
 
 bool isPackable(const std::string &name)

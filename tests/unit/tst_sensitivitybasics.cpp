@@ -11,6 +11,8 @@
 #include "quant/rtn.h"
 #include "util/error.h"
 
+#include "tinymodel.h"
+
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
 
@@ -24,29 +26,12 @@ const std::string kOnGrid = "model.layers.0.self_attn.q_proj";
 
 ModelConfig tinyConfig()
 {
-    ModelConfig c;
-    c.arch = Architecture::Llama;
-    c.modelType = "llama";
-    c.hiddenSize = 64;
-    c.intermediateSize = 96;
-    c.numLayers = 2;
-    c.numHeads = 4;
-    c.numKvHeads = 2;
-    c.headDim = 16;
-    c.vocabSize = 50;
-    c.maxPositions = 64;
-    return c;
+    return test::tinyLlamaConfig();
 }
 
 std::map<std::string, at::Tensor> randomWeights(const ModelConfig &c)
 {
-    at::manual_seed(7);
-    std::map<std::string, at::Tensor> weights;
-    for (const TensorSpec &spec : tensorSpecs(c))
-        if (!spec.optional)
-            weights[spec.name] = spec.shape.size() == 1 ? 1 + 0.1 * at::randn(spec.shape)
-                                                        : 0.2 * at::randn(spec.shape);
-    return weights;
+    return test::tinyRandomWeights(c, 7);
 }
 
 // The tiny model with layer 0's q_proj replaced by integer codes -127..127 times a per-row
