@@ -208,7 +208,10 @@ TrainRunReport runTraining(const TrainConfig &config, const std::string &outDir,
         });
     TokenSplit split;
     for (std::size_t i = 0; i < encoded.size(); ++i) {
-        auto &dst = isValidationDocument(i, config.train.valFraction) ? split.val : split.train;
+        const bool val = isValidationDocument(i, config.train.valFraction);
+        auto &dst = val ? split.val : split.train;
+        if (!val)
+            split.trainDocumentStarts.push_back(dst.size());
         dst.insert(dst.end(), encoded[i].begin(), encoded[i].end());
     }
     encoded.clear();
