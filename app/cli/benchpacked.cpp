@@ -15,7 +15,7 @@
 namespace lathe::cli {
 
 nlohmann::ordered_json benchPackedVariant(const std::shared_ptr<Model> &base,
-    const RtnFormat &format, const std::vector<std::int32_t> &prompt, std::int64_t gen,
+    const WeightFormat &format, const std::vector<std::int32_t> &prompt, std::int64_t gen,
     double f32DecodeTokensPerSecond, ProgressLine &progress)
 {
     const std::string label = format.name();

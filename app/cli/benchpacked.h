@@ -4,7 +4,7 @@
 // timed on the same prompt right after the original.
 #pragma once
 
-#include "quant/rtnformat.h"
+#include "quant/weightformat.h"
 
 #include <nlohmann/json.hpp>
 
@@ -24,7 +24,7 @@ class ProgressLine;
 // variant's whole model), pack_seconds, prefill_tokens_per_s, decode_tokens_per_s,
 // decode_speedup (over `f32DecodeTokensPerSecond`).
 nlohmann::ordered_json benchPackedVariant(const std::shared_ptr<Model> &base,
-    const RtnFormat &format, const std::vector<std::int32_t> &prompt, std::int64_t gen,
+    const WeightFormat &format, const std::vector<std::int32_t> &prompt, std::int64_t gen,
     double f32DecodeTokensPerSecond, ProgressLine &progress);
 
 } // namespace lathe::cli

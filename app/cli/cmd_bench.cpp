@@ -15,7 +15,7 @@
 #include "model/kvcache.h"
 #include "model/model.h"
 #include "model/transformer.h"
-#include "quant/rtnformat.h"
+#include "quant/weightformat.h"
 #include "util/demomodel.h"
 #include "util/error.h"
 #include "util/threadpool.h"
@@ -176,7 +176,7 @@ void run(const BenchOptions &o, const GlobalOptions &globals)
     const double decodeSeconds = speed.decodeSeconds;
     Json packed = Json::array();
     for (const std::string &name : o.packed)
-        packed.push_back(benchPackedVariant(load.model, parseRtnFormat(name), prompt, o.gen,
+        packed.push_back(benchPackedVariant(load.model, parseWeightFormat(name), prompt, o.gen,
             speed.decodeTokensPerSecond(), progress));
     progress.finish();
 
@@ -295,7 +295,7 @@ Command addBenchCommand(CLI::App &parent, GlobalOptions &globals)
         ->check(CLI::Validator(
             [](std::string &name) {
                 try {
-                    parseRtnFormat(name);
+                    parseWeightFormat(name);
                     return std::string();
                 } catch (const std::exception &e) {
                     return std::string(e.what());

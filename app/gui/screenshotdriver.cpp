@@ -79,7 +79,7 @@ void ScreenshotDriver::showSensitivity()
     m_window->setCurrentMode(MainWindow::SensitivityMode);
     SensitivityView *view = m_window->sensitivityView();
     view->setCalibrationFile(QString()); // the built-in generated stories
-    view->setFormat({ 3, 32, true });
+    view->setFormat(lathe::parseWeightFormat("int3-g32"));
     view->setWindows(8, 128);
     view->setParts(true, true);
     connect(view, &SensitivityView::runFailed, this, [this](const QString &m) { fail(m); });

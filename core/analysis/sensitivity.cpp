@@ -121,7 +121,7 @@ private:
 // tensor is shared with the original. Quantized here, one part at a time, so that only one
 // part's quantized copy exists at any time.
 std::shared_ptr<const Model> variantWith(
-    const Model &model, const std::vector<std::string> &names, const RtnFormat &format)
+    const Model &model, const std::vector<std::string> &names, const WeightFormat &format)
 {
     std::map<std::string, at::Tensor> weights = model.weights();
     for (const std::string &name : names)
@@ -144,7 +144,7 @@ const ModuleActivationStats *findModule(const ActivationStats &stats, const std:
 // yet writes straight into the residual stream); measured on tinystories-656k and the demo
 // model, the relative error ranks modules like the measured KL and the absolute one does not.
 double relativeError(
-    const at::Tensor &weight, const RtnFormat &format, const std::vector<double> &importance)
+    const at::Tensor &weight, const WeightFormat &format, const std::vector<double> &importance)
 {
     const double error = importanceWeightedError(weight, format, importance);
     if (static_cast<std::int64_t>(importance.size()) != weight.size(1) || weight.size(0) == 0)

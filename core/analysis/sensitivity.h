@@ -6,7 +6,7 @@
 // the module's output.
 #pragma once
 
-#include "quant/rtnformat.h"
+#include "quant/weightformat.h"
 #include "util/progress.h"
 
 #include <nlohmann/json.hpp>
@@ -22,7 +22,7 @@ class Model;
 struct ActivationStats;
 
 struct SensitivityOptions {
-    RtnFormat format;
+    WeightFormat format;
     bool modules = true; // one entry per linear module
     bool blocks = true;  // one entry per decoder block (all its linear modules compressed)
 };
@@ -40,7 +40,7 @@ struct SensitivityEntry {
 };
 
 struct SensitivityResult {
-    RtnFormat format;
+    WeightFormat format;
     double basePerplexity = 0.0;
     std::int64_t scoredTokens = 0;
     std::vector<SensitivityEntry> modules; // linearModules() order

@@ -4,6 +4,7 @@
 // The engine's objects stay behind a pimpl so widget code never sees a libtorch header.
 #pragma once
 
+#include "api/variantinfo.h"
 #include "io/modelsummary.h"
 #include "util/progress.h"
 
@@ -26,6 +27,10 @@ public:
     // can inspect it anyway.
     static std::shared_ptr<LoadedModel> load(
         const std::string &path, const ProgressFn &progress = {}, const CancelToken &cancel = {});
+    // A compressed variant of `base` (engine model `variant`, which shares base's tensors): the
+    // summary is base's with the size totals of the variant; displayName() is info.name.
+    static std::shared_ptr<LoadedModel> fromVariant(const LoadedModel &base,
+        std::shared_ptr<const Model> variant, VariantInfo info);
     ~LoadedModel();
     LoadedModel(const LoadedModel &) = delete;
     LoadedModel &operator=(const LoadedModel &) = delete;
@@ -40,6 +45,8 @@ public:
     const std::string &notRunnableReason() const;
     // Engine model for core code (generation, evaluation); nullptr unless runnable().
     std::shared_ptr<const Model> model() const;
+    // Set for variants made by fromVariant(); nullptr for a model opened from disk.
+    const VariantInfo *variantInfo() const;
 
 private:
     LoadedModel();

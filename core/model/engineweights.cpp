@@ -24,6 +24,7 @@ LinearWeight linearWeight(const Model &m, const std::string &name)
     w.packed = m.findPacked(name);
     if (!w.packed)
         w.f32 = m.weight(name);
+    w.int8Activations = m.int8Activations().count(name) > 0;
     return w;
 }
 

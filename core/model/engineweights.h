@@ -19,6 +19,7 @@ struct PackedMatrix;
 struct LinearWeight {
     at::Tensor f32;
     std::shared_ptr<const PackedMatrix> packed;
+    bool int8Activations = false; // quantize the input to int8 per token first (W8A8)
 
     bool defined() const { return f32.defined() || packed != nullptr; }
     std::int64_t outFeatures() const;

@@ -204,12 +204,30 @@ std::shared_ptr<Model> Model::fromWeights(ModelConfig config,
 std::shared_ptr<Model> Model::withPackedWeights(const std::shared_ptr<const Model> &base,
     std::map<std::string, std::shared_ptr<const PackedMatrix>> packed)
 {
+    VariantChanges changes;
+    changes.packed = std::move(packed);
+    return variant(base, std::move(changes));
+}
+
+std::shared_ptr<Model> Model::variant(const std::shared_ptr<const Model> &base,
+    VariantChanges changes)
+{
     if (!base)
-        throw InvalidArgument("a packed variant needs a base model");
+        throw InvalidArgument("a compressed variant needs a base model");
     if (base->config().arch == Architecture::Gpt2)
-        throw InvalidArgument("packed weights are not supported for GPT-2 models yet");
+        throw InvalidArgument("compressed variants are not supported for GPT-2 models yet");
     auto model = std::shared_ptr<Model>(new Model(*base));
-    for (auto &[name, matrix] : packed) {
+    for (auto &[name, tensor] : changes.replaced) {
+        const at::Tensor *old = base->findWeight(name);
+        if (!old)
+            throw InvalidArgument(quoted(name) + " is not a tensor of the base model");
+        if (!tensor.defined() || tensor.scalar_type() != at::kFloat || !tensor.is_contiguous()
+            || tensor.sizes() != old->sizes())
+            throw InvalidArgument("the replacement for " + quoted(name)
+                + " must be a contiguous f32 tensor of the base model's shape");
+        model->m_weights[name] = tensor;
+    }
+    for (auto &[name, matrix] : changes.packed) {
         if (name == embeddingName(model->m_config))
             throw InvalidArgument("the embedding " + quoted(name)
                 + " cannot be packed: the forward pass looks it up by row");
@@ -222,6 +240,11 @@ std::shared_ptr<Model> Model::withPackedWeights(const std::shared_ptr<const Mode
                 + std::to_string(f32->size(1)) + "]");
         model->m_weights.erase(name);
         model->m_packed[name] = std::move(matrix);
+    }
+    for (const std::string &name : changes.int8Activations) {
+        if (!model->findWeight(name) && !model->findPacked(name))
+            throw InvalidArgument(quoted(name) + " is not a weight matrix of the base model");
+        model->m_int8Activations.insert(name);
     }
     return model;
 }

@@ -11,12 +11,24 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 namespace lathe {
 
 class Checkpoint;
 struct PackedMatrix;
+
+// What a compressed variant changes relative to its base model; everything else is shared.
+struct VariantChanges {
+    // Linear weights (HF names, 2-D, base's shape) held packed instead of in f32.
+    std::map<std::string, std::shared_ptr<const PackedMatrix>> packed;
+    // f32 tensors with new values of the same shape (AWQ/SmoothQuant scales folded into norms).
+    std::map<std::string, at::Tensor> replaced;
+    // Linear weights whose input is quantized to int8 per token before the product
+    // (SmoothQuant W8A8, simulated in f32).
+    std::set<std::string> int8Activations;
+};
 
 class Model {
 public:
@@ -35,6 +47,11 @@ public:
     // Throws InvalidArgument naming the tensor when a name or shape does not fit.
     static std::shared_ptr<Model> withPackedWeights(const std::shared_ptr<const Model> &base,
         std::map<std::string, std::shared_ptr<const PackedMatrix>> packed);
+    // The general form: packed weights as above, replaced f32 tensors (same name and shape as
+    // base's, contiguous f32) and int8-activation modules (names of linear weights). Throws
+    // InvalidArgument naming the tensor that does not fit.
+    static std::shared_ptr<Model> variant(const std::shared_ptr<const Model> &base,
+        VariantChanges changes);
 
     const ModelConfig &config() const { return m_config; }
     const std::string &path() const { return m_path; }
@@ -49,6 +66,8 @@ public:
     {
         return m_packed;
     }
+    // Linear weights whose input the forward pass quantizes to int8 per token.
+    const std::set<std::string> &int8Activations() const { return m_int8Activations; }
     std::int64_t parameterCount() const; // tied weights counted once, packed ones included
     std::size_t weightBytes() const;     // bytes the engine reads: f32 tensors + packed storage
     // True when "lm_head.weight" is the embedding tensor itself (tied or absent head).
@@ -60,6 +79,7 @@ private:
     std::shared_ptr<const Checkpoint> m_checkpoint;
     std::map<std::string, at::Tensor> m_weights;
     std::map<std::string, std::shared_ptr<const PackedMatrix>> m_packed;
+    std::set<std::string> m_int8Activations;
 };
 
 } // namespace lathe

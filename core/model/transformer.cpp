@@ -30,8 +30,18 @@ constexpr std::int64_t kPackedTileRows = 256;
 // y = x W^T (+ b). x [rows, in] -> [rows, out]. One row (decode) goes through Lathe's own
 // matrix-vector kernels (f32 or packed); more rows through the BLAS GEMM, a packed weight
 // dequantized one tile of output rows at a time so no full f32 copy of it ever exists.
-at::Tensor linear(const at::Tensor &x, const LinearWeight &w, const at::Tensor &b)
+// x with each row (token) rounded symmetrically to int8 and back, scale = row absmax / 127:
+// SmoothQuant's dynamic per-token activation quantization, simulated in f32.
+at::Tensor fakeQuantizeInt8PerToken(const at::Tensor &x)
 {
+    const at::Tensor scale = x.abs().amax({ 1 }, true).div_(127.0);
+    const at::Tensor safe = at::where(scale > 0, scale, at::ones_like(scale));
+    return at::round(x / safe).clamp_(-127.0, 127.0).mul_(safe);
+}
+
+at::Tensor linear(const at::Tensor &xIn, const LinearWeight &w, const at::Tensor &b)
+{
+    const at::Tensor x = w.int8Activations ? fakeQuantizeInt8PerToken(xIn) : xIn;
     const std::int64_t out = w.outFeatures();
     if (w.packed) {
         const PackedMatrix &p = *w.packed;
@@ -56,6 +66,9 @@ at::Tensor linear(const at::Tensor &x, const LinearWeight &w, const at::Tensor &
     }
     return b.defined() ? at::addmm(b, x, w.f32.t()) : at::mm(x, w.f32.t());
 }
+
+// f32 weights read by the fused decode matvec (packed or int8-input ones go through linear()).
+bool fusable(const LinearWeight &w) { return !w.packed && !w.int8Activations; }
 
 MatvecJob job(const LinearWeight &w, const at::Tensor &b, const at::Tensor &x, at::Tensor &y)
 {
@@ -250,7 +263,7 @@ void Transformer::layer(std::int64_t index, at::Tensor &x, KVCache &cache,
         m_observer->linearInput(index, LinearInput::Attention, h);
     at::Tensor q, k, v; // [n, heads*headDim], [n, kvHeads*headDim] x2
     // One parallel section for all three products when they are f32 (decode).
-    if (decode && !lw.wq.packed && !lw.wk.packed && !lw.wv.packed) {
+    if (decode && fusable(lw.wq) && fusable(lw.wk) && fusable(lw.wv)) {
         q = at::empty({1, lw.wq.outFeatures()}, at::kFloat);
         k = at::empty({1, lw.wk.outFeatures()}, at::kFloat);
         v = at::empty({1, lw.wv.outFeatures()}, at::kFloat);
@@ -302,7 +315,7 @@ void Transformer::layer(std::int64_t index, at::Tensor &x, KVCache &cache,
     const Activation act = m_impl->w.activation;
     if (lw.wGate.defined()) {
         at::Tensor gate, up;
-        if (decode && !lw.wGate.packed && !lw.wUp.packed) {
+        if (decode && fusable(lw.wGate) && fusable(lw.wUp)) {
             gate = at::empty({1, lw.wGate.outFeatures()}, at::kFloat);
             up = at::empty({1, lw.wUp.outFeatures()}, at::kFloat);
             const MatvecJob jobs[2] = {job(lw.wGate, lw.bGate, h2, gate),

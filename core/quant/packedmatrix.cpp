@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "quant/packedmatrix.h"
 
+#include "quant/codebook.h"
 #include "quant/rtn.h"
 #include "util/error.h"
 
@@ -21,8 +22,12 @@ int containerFor(int bits)
 
 std::size_t PackedMatrix::storageBytes() const
 {
-    std::size_t bytes = codes.size() + scales.size() * sizeof(float);
-    if (!format.symmetric)
+    std::size_t bytes = codes.size();
+    if (!scaleCodes.empty())
+        bytes += scaleCodes.size() + scaleBlockScales.size() * sizeof(float) + sizeof(float);
+    else
+        bytes += scales.size() * sizeof(float);
+    if (format.scheme == WeightScheme::Integer && !format.symmetric)
         bytes += zeros.size();
     return bytes;
 }
@@ -63,47 +68,91 @@ at::Tensor PackedMatrix::dequantizeRows(std::int64_t begin, std::int64_t end) co
                 const std::int64_t index = g * groupStride + j;
                 const int u = (row[index / perByte] >> (int(index % perByte) * containerBits)) & mask;
                 // (u - zero) is exact in float; one multiply, as fakeQuantizeRtn does.
-                *o++ = (float(u) - zero) * scale;
+                *o++ = codebook.empty() ? (float(u) - zero) * scale : codebook[std::size_t(u)] * scale;
             }
         }
     }
     return out;
 }
 
-PackedMatrix packRtn(const at::Tensor &weight, const RtnFormat &format)
+PackedMatrix packCodes(const WeightFormat &format, std::int64_t rows, std::int64_t cols,
+    const at::Tensor &codesIn, const at::Tensor &scalesIn, const at::Tensor &zerosIn)
 {
-    const RtnCodes q = rtnCodes(weight, format);
     PackedMatrix m;
     m.format = format;
-    m.rows = weight.size(0);
-    m.cols = weight.size(1);
-    m.group = q.group;
-    m.groupsPerRow = q.codes.size(1);
+    m.rows = rows;
+    m.cols = cols;
+    m.group = format.groupSize == 0 ? cols : std::min<std::int64_t>(format.groupSize, cols);
+    m.groupsPerRow = (cols + m.group - 1) / m.group;
     m.groupStride = (m.group + 7) / 8 * 8;
     m.containerBits = containerFor(format.bits);
     m.rowBytes = m.groupsPerRow * m.groupStride * m.containerBits / 8;
+    const bool codebook = format.scheme != WeightScheme::Integer;
+    if (codebook)
+        m.codebook = codebookValues(format);
 
-    const at::Tensor codes = q.codes.to(at::kByte).contiguous();
-    const at::Tensor zeros = q.zeros.to(at::kByte).contiguous();
-    const at::Tensor scales = q.scales.contiguous();
+    const std::int64_t groups = rows * m.groupsPerRow;
+    if (codesIn.numel() != groups * m.group || scalesIn.numel() != groups
+        || (!codebook && zerosIn.numel() != groups))
+        throw InvalidArgument("packing " + format.name() + " codes: expected "
+            + std::to_string(rows) + " x " + std::to_string(m.groupsPerRow) + " groups of "
+            + std::to_string(m.group) + " codes with one scale each");
+    const at::Tensor codes = codesIn.to(at::kByte).contiguous();
+    const at::Tensor scales = scalesIn.to(at::kFloat).contiguous();
     const std::uint8_t *u = codes.data_ptr<std::uint8_t>();
-    const std::uint8_t *z = zeros.data_ptr<std::uint8_t>();
-    m.scales.assign(scales.data_ptr<float>(), scales.data_ptr<float>() + scales.numel());
-    m.zeros.assign(z, z + zeros.numel());
+    m.scales.assign(scales.data_ptr<float>(), scales.data_ptr<float>() + groups);
+    // Codebook formats pad with the code of 0.0 (NF4's 7, E4M3's 0); integer ones with the zero.
+    std::uint8_t codebookZero = 0;
+    if (codebook)
+        codebookZero = std::uint8_t(std::find(m.codebook.begin(), m.codebook.end(), 0.0f)
+            - m.codebook.begin());
+    if (codebook) {
+        m.zeros.assign(std::size_t(groups), codebookZero);
+    } else {
+        const at::Tensor zeros = zerosIn.to(at::kByte).contiguous();
+        const std::uint8_t *z = zeros.data_ptr<std::uint8_t>();
+        m.zeros.assign(z, z + groups);
+    }
+    const int maxCode = (1 << format.bits) - 1;
     m.codes.assign(std::size_t(m.rows * m.rowBytes), 0);
     const std::int64_t perByte = 8 / m.containerBits;
     for (std::int64_t r = 0; r < m.rows; ++r)
         for (std::int64_t g = 0; g < m.groupsPerRow; ++g) {
-            const std::uint8_t zero = z[r * m.groupsPerRow + g];
+            const std::uint8_t zero = m.zeros[std::size_t(r * m.groupsPerRow + g)];
+            const std::int64_t n = std::min(m.group, cols - g * m.group);
             for (std::int64_t j = 0; j < m.groupStride; ++j) {
-                // Past the group's codes (padding to a multiple of 8): the zero code.
-                const std::uint8_t v = j < m.group ? u[(r * m.groupsPerRow + g) * m.group + j] : zero;
+                // Past the group's columns (ragged last group, padding to a multiple of 8):
+                // the code that decodes to 0.
+                const std::uint8_t v = j < n ? u[(r * m.groupsPerRow + g) * m.group + j] : zero;
+                if (v > maxCode)
+                    throw InvalidArgument("packing " + format.name() + " codes: code "
+                        + std::to_string(v) + " does not fit in " + std::to_string(format.bits)
+                        + " bits");
                 const std::int64_t index = g * m.groupStride + j;
                 m.codes[std::size_t(r * m.rowBytes + index / perByte)]
                     |= std::uint8_t(v << (int(index % perByte) * m.containerBits));
             }
         }
     return m;
+}
+
+PackedMatrix packRtn(const at::Tensor &weight, const WeightFormat &format)
+{
+    const RtnCodes q = rtnCodes(weight, format);
+    return packCodes(format, weight.size(0), weight.size(1), q.codes, q.scales, q.zeros);
+}
+
+PackedMatrix packWeight(const at::Tensor &weight, const WeightFormat &format)
+{
+    return format.scheme == WeightScheme::Integer ? packRtn(weight, format)
+                                                  : packCodebook(weight, format);
+}
+
+at::Tensor fakeQuantize(const at::Tensor &weight, const WeightFormat &format)
+{
+    if (format.scheme == WeightScheme::Integer)
+        return fakeQuantizeRtn(weight, format);
+    return packCodebook(weight, format).dequantize();
 }
 
 } // namespace lathe

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// A weight matrix stored the way a compressed model holds it in memory: round-to-nearest codes
-// packed into bytes plus one f32 scale (and, asymmetric, one zero point) per group of input
-// columns. Dequantizing gives exactly what fakeQuantizeRtn (quant/rtn.h) gives, so analysis
-// on simulated weights and inference on packed ones agree bit for bit.
+// A weight matrix stored the way a compressed model holds it in memory: low-bit codes packed
+// into bytes plus one f32 scale (and, asymmetric, one zero point) per group of input columns.
+// Integer formats decode as scale * (u - zero); codebook formats (NF4, FP8) as
+// scale * codebook[u]. Every quantizer (RTN, GPTQ, AWQ, ...) produces one; dequantizing an RTN
+// matrix gives exactly what fakeQuantizeRtn (quant/rtn.h) gives, so analysis on simulated
+// weights and inference on packed ones agree bit for bit.
 #pragma once
 
-#include "quant/rtnformat.h"
+#include "quant/weightformat.h"
 
 #include <ATen/Tensor.h>
 
@@ -15,7 +17,7 @@
 namespace lathe {
 
 struct PackedMatrix {
-    RtnFormat format;
+    WeightFormat format;
     std::int64_t rows = 0;
     std::int64_t cols = 0;
     std::int64_t group = 0;        // columns per scale (cols for per-channel)
@@ -29,10 +31,19 @@ struct PackedMatrix {
     // last group, a group not a multiple of 8) holds the zero code, so it decodes to 0.
     std::vector<std::uint8_t> codes;
     std::vector<float> scales;       // [rows * groupsPerRow]
-    std::vector<std::uint8_t> zeros; // [rows * groupsPerRow]; symmetric: all 2^(bits-1)
+    std::vector<std::uint8_t> zeros; // [rows * groupsPerRow]; symmetric: all 2^(bits-1);
+                                     // codebook formats: the code of 0.0 (padding only)
+    // Codebook formats: the value of each code (2^bits entries); empty for integer formats.
+    std::vector<float> codebook;
+    // NF4 double quantization: how the scales are stored. `scales` then holds their decoded
+    // values (what the kernel reads); storageBytes() counts this representation instead:
+    // scale = scaleCodes[i] (int8, as u8 + 128 offset) * scaleBlockScales[i / 256] + scaleMean.
+    std::vector<std::uint8_t> scaleCodes;   // [rows * groupsPerRow]
+    std::vector<float> scaleBlockScales;    // [ceil(rows * groupsPerRow / 256)]
+    float scaleMean = 0.0f;
 
-    // Bytes held in memory for codes, scales and zero points (asymmetric formats only, since
-    // a symmetric zero is implied by the format).
+    // Bytes of the stored representation: codes, scales (or their double-quantized codes)
+    // and zero points (asymmetric formats only, since a symmetric zero is implied).
     std::size_t storageBytes() const;
     // storageBytes() * 8 / (rows * cols): the exact cost per weight, scales included.
     double bitsPerWeight() const;
@@ -45,8 +56,16 @@ struct PackedMatrix {
     at::Tensor dequantizeRows(std::int64_t begin, std::int64_t end) const;
 };
 
-// Quantizes a 2-D f32 weight with round-to-nearest in `format` (same rules and errors as
-// fakeQuantizeRtn) and packs it.
-PackedMatrix packRtn(const at::Tensor &weight, const RtnFormat &format);
+// Packs codes a quantizer chose: `codes` [rows, groups, group] (any dtype holding integers in
+// [0, 2^bits - 1]; columns past `cols` in the last group are ignored), `scales` and `zeros`
+// [rows, groups] or [rows, groups, 1] (zeros ignored for codebook formats). group =
+// format.groupSize clamped to cols (cols when 0). Fills the codebook of NF4/FP8 formats.
+// Throws InvalidArgument on shapes that do not fit.
+PackedMatrix packCodes(const WeightFormat &format, std::int64_t rows, std::int64_t cols,
+    const at::Tensor &codes, const at::Tensor &scales, const at::Tensor &zeros);
+
+// Quantizes a 2-D f32 weight with round-to-nearest in an integer `format` (same rules and
+// errors as fakeQuantizeRtn) and packs it. Codebook formats: see packWeight (quant/codebook.h).
+PackedMatrix packRtn(const at::Tensor &weight, const WeightFormat &format);
 
 } // namespace lathe

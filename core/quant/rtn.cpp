@@ -6,45 +6,17 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
-#include <regex>
 #include <string>
 
 namespace lathe {
 
-std::string RtnFormat::label() const
-{
-    std::string s = "int" + std::to_string(bits) + " ";
-    s += groupSize == 0 ? std::string("per-channel") : "g" + std::to_string(groupSize);
-    s += symmetric ? " sym" : " asym";
-    return s;
-}
-
-std::string RtnFormat::name() const
-{
-    std::string s = "int" + std::to_string(bits);
-    if (groupSize > 0)
-        s += "-g" + std::to_string(groupSize);
-    return symmetric ? s : s + "-asym";
-}
-
-RtnFormat parseRtnFormat(const std::string &name)
-{
-    static const std::regex pattern("int([2-8])(?:-g([1-9][0-9]{0,5}))?(-asym)?");
-    std::smatch m;
-    if (!std::regex_match(name, m, pattern))
-        throw InvalidArgument("'" + name + "' is not a round-to-nearest format; expected "
-            "int<bits>[-g<group>][-asym] with bits 2..8, e.g. int8, int4-g32, int3-g64-asym");
-    RtnFormat f;
-    f.bits = std::stoi(m[1].str());
-    f.groupSize = m[2].matched ? std::stoi(m[2].str()) : 0;
-    f.symmetric = !m[3].matched;
-    return f;
-}
-
 namespace {
 
-void checkFormat(const RtnFormat &format)
+void checkFormat(const WeightFormat &format)
 {
+    if (format.scheme != WeightScheme::Integer)
+        throw InvalidArgument("round-to-nearest integer quantization cannot produce "
+            + format.name() + " (a codebook format)");
     if (format.bits < 2 || format.bits > 8)
         throw InvalidArgument("round-to-nearest quantization: " + std::to_string(format.bits)
             + " bits is outside the supported 2..8");
@@ -64,7 +36,7 @@ void checkWeight(const at::Tensor &weight)
 
 } // namespace
 
-RtnCodes rtnCodes(const at::Tensor &weight, const RtnFormat &format)
+RtnCodes rtnCodes(const at::Tensor &weight, const WeightFormat &format)
 {
     checkFormat(format);
     checkWeight(weight);
@@ -108,7 +80,7 @@ RtnCodes rtnCodes(const at::Tensor &weight, const RtnFormat &format)
     return out;
 }
 
-at::Tensor fakeQuantizeRtn(const at::Tensor &weight, const RtnFormat &format)
+at::Tensor fakeQuantizeRtn(const at::Tensor &weight, const WeightFormat &format)
 {
     checkFormat(format);
     checkWeight(weight);
@@ -126,7 +98,7 @@ at::Tensor fakeQuantizeRtn(const at::Tensor &weight, const RtnFormat &format)
 }
 
 double importanceWeightedError(
-    const at::Tensor &weight, const RtnFormat &format, const std::vector<double> &importance)
+    const at::Tensor &weight, const WeightFormat &format, const std::vector<double> &importance)
 {
     checkFormat(format);
     checkWeight(weight);

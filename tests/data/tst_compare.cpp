@@ -57,7 +57,7 @@ void writeFourBitVariant(const QString &dir)
             continue; // config.json ties it to the embedding
         at::Tensor t = weight.contiguous();
         if (name.find("_proj.weight") != std::string::npos)
-            t = lathe::fakeQuantizeRtn(t, lathe::RtnFormat { 4, 0, true }).contiguous();
+            t = lathe::fakeQuantizeRtn(t, lathe::parseWeightFormat("int4")).contiguous();
         keep.push_back(t);
         writer.addTensor(name, lathe::DType::F32, t.sizes().vec(), t.data_ptr(),
             static_cast<std::size_t>(t.numel()) * sizeof(float));

@@ -119,7 +119,7 @@ void TestSensitivityView::cancelThenRunToCompletion()
 
     // 1. A bigger run, cancelled as soon as it reports progress: "cancel wins", so the job
     // ends cancelled even if the worker got further in the meantime.
-    view.setFormat({ 4, 32, true });
+    view.setFormat(lathe::parseWeightFormat("int4-g32"));
     view.setWindows(8, 128);
     QTest::mouseClick(view.runButton(), Qt::LeftButton);
     QCOMPARE(started.count(), 1);
@@ -145,7 +145,7 @@ void TestSensitivityView::cancelThenRunToCompletion()
     QVERIFY(view.statusLabel()->text().contains(QStringLiteral("Cancelled")));
 
     // 2. A tiny run to completion.
-    view.setFormat({ 2, 32, true });
+    view.setFormat(lathe::parseWeightFormat("int2-g32"));
     view.setWindows(2, 32);
     QTest::mouseClick(view.runButton(), Qt::LeftButton);
     QCOMPARE(started.count(), 2);

@@ -34,9 +34,9 @@ at::Tensor randomMatrix(std::int64_t rows, std::int64_t cols, unsigned seed)
     return t;
 }
 
-RtnFormat fmt(int bits, int group, bool symmetric)
+WeightFormat fmt(int bits, int group, bool symmetric)
 {
-    return RtnFormat { .bits = bits, .groupSize = group, .symmetric = symmetric };
+    return WeightFormat { .bits = bits, .groupSize = group, .symmetric = symmetric };
 }
 
 } // namespace
@@ -77,7 +77,7 @@ void TestPackedMatrix::unpacksToFakeQuantization()
     QFETCH(bool, symmetric);
     QFETCH(int, rows);
     QFETCH(int, cols);
-    const RtnFormat f = fmt(bits, group, symmetric);
+    const WeightFormat f = fmt(bits, group, symmetric);
     const at::Tensor w = randomMatrix(rows, cols, unsigned(bits * 1000 + group + rows));
     const PackedMatrix m = packRtn(w, f);
     const at::Tensor expected = fakeQuantizeRtn(w, f);
@@ -135,17 +135,17 @@ void TestPackedMatrix::refusesBadInput()
 
 void TestPackedMatrix::formatNames()
 {
-    const RtnFormat a = parseRtnFormat("int4-g32");
+    const WeightFormat a = parseWeightFormat("int4-g32");
     QCOMPARE(a.bits, 4);
     QCOMPARE(a.groupSize, 32);
     QVERIFY(a.symmetric);
-    const RtnFormat b = parseRtnFormat("int8");
+    const WeightFormat b = parseWeightFormat("int8");
     QCOMPARE(b.groupSize, 0); // per output channel
-    QVERIFY(!parseRtnFormat("int3-g64-asym").symmetric);
+    QVERIFY(!parseWeightFormat("int3-g64-asym").symmetric);
     for (const char *name : { "int2", "int4-g32", "int8-g128-asym", "int5-asym" })
-        QCOMPARE(parseRtnFormat(name).name(), std::string(name));
+        QCOMPARE(parseWeightFormat(name).name(), std::string(name));
     for (const char *bad : { "", "int9", "int1", "int4-g0", "int4g32", "int4-g32-sym", "q4_0" })
-        QVERIFY_THROWS_EXCEPTION(InvalidArgument, parseRtnFormat(bad));
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, parseWeightFormat(bad));
 }
 
 QTEST_GUILESS_MAIN(TestPackedMatrix)

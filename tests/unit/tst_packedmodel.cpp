@@ -72,7 +72,7 @@ void TestPackedModel::logitsEqualFakeQuantizedModel()
     QFETCH(int, bits);
     QFETCH(int, group);
     QFETCH(bool, symmetric);
-    const RtnFormat f { .bits = bits, .groupSize = group, .symmetric = symmetric };
+    const WeightFormat f { .bits = bits, .groupSize = group, .symmetric = symmetric };
     const ModelConfig c = tinyConfig();
     const auto weights = randomWeights(c);
     const auto base = Model::fromWeights(c, weights);
@@ -106,7 +106,7 @@ void TestPackedModel::sharesUntouchedTensors()
     const auto weights = randomWeights(c);
     const auto base = Model::fromWeights(c, weights);
     const std::string name = "model.layers.0.mlp.up_proj.weight";
-    const RtnFormat f { .bits = 4, .groupSize = 32, .symmetric = true };
+    const WeightFormat f { .bits = 4, .groupSize = 32, .symmetric = true };
     const auto matrix = std::make_shared<PackedMatrix>(packRtn(base->weight(name), f));
     const auto variant = Model::withPackedWeights(base, { { name, matrix } });
     QVERIFY(variant->findWeight(name) == nullptr);
@@ -123,7 +123,7 @@ void TestPackedModel::refusesBadRequests()
 {
     const ModelConfig c = tinyConfig();
     const auto base = Model::fromWeights(c, randomWeights(c));
-    const RtnFormat f { .bits = 4, .groupSize = 32, .symmetric = true };
+    const WeightFormat f { .bits = 4, .groupSize = 32, .symmetric = true };
     const auto embed = std::make_shared<PackedMatrix>(
         packRtn(base->weight("model.embed_tokens.weight"), f));
     QVERIFY_THROWS_EXCEPTION(InvalidArgument,

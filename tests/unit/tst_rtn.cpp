@@ -31,9 +31,9 @@ at::Tensor randomMatrix(std::int64_t rows, std::int64_t cols, unsigned seed)
     return matrix(rows, cols, v);
 }
 
-RtnFormat fmt(int bits, int group, bool symmetric)
+WeightFormat fmt(int bits, int group, bool symmetric)
 {
-    RtnFormat f;
+    WeightFormat f;
     f.bits = bits;
     f.groupSize = group;
     f.symmetric = symmetric;
@@ -48,7 +48,7 @@ void expectClose(const at::Tensor &actual, const at::Tensor &expected, double at
 }
 
 // Element-by-element reference of the documented formulas, one group at a time.
-at::Tensor reference(const at::Tensor &w, const RtnFormat &f)
+at::Tensor reference(const at::Tensor &w, const WeightFormat &f)
 {
     const std::int64_t rows = w.size(0), cols = w.size(1);
     const std::int64_t group = f.groupSize == 0 ? cols : f.groupSize;
@@ -84,7 +84,7 @@ at::Tensor reference(const at::Tensor &w, const RtnFormat &f)
     return out;
 }
 
-double sumSquaredError(const at::Tensor &w, const RtnFormat &f)
+double sumSquaredError(const at::Tensor &w, const WeightFormat &f)
 {
     return (w - fakeQuantizeRtn(w, f)).square().sum().item<double>();
 }
@@ -155,7 +155,7 @@ private Q_SLOTS:
         const at::Tensor w = randomMatrix(3, 172, 7);
         w.slice(1, 128, 172).mul_(0.01);
         for (bool sym : { true, false }) {
-            const RtnFormat f = fmt(4, 64, sym);
+            const WeightFormat f = fmt(4, 64, sym);
             const at::Tensor q = fakeQuantizeRtn(w, f);
             QCOMPARE(q.sizes().vec(), (std::vector<std::int64_t> { 3, 172 }));
             QVERIFY(q.is_contiguous());
@@ -174,7 +174,7 @@ private Q_SLOTS:
         for (int bits = 2; bits <= 8; ++bits)
             for (int group : { 0, 1, 16, 32, 33, 100, 256 })
                 for (bool sym : { true, false }) {
-                    const RtnFormat f = fmt(bits, group, sym);
+                    const WeightFormat f = fmt(bits, group, sym);
                     expectClose(fakeQuantizeRtn(w, f), reference(w, f), 1e-7);
                 }
     }
@@ -248,7 +248,7 @@ private Q_SLOTS:
         // 2-bit symmetric per row: row 0 [1, 0.5] -> scale 1 -> [1, 0] (0.5 rounds to even 0,
         // diff 0.5); row 1 [0.25, -1] -> [0, -1] (diff 0.25).
         const at::Tensor w = matrix(2, 2, { 1.0f, 0.5f, 0.25f, -1.0f });
-        const RtnFormat f = fmt(2, 0, true);
+        const WeightFormat f = fmt(2, 0, true);
         expectClose(fakeQuantizeRtn(w, f), matrix(2, 2, { 1, 0, 0, -1 }));
         // (3 * 0.25^2 + 5 * 0.5^2) / 2 rows = (0.1875 + 1.25) / 2
         QCOMPARE(importanceWeightedError(w, f, { 3.0, 5.0 }), 0.71875);
@@ -256,7 +256,7 @@ private Q_SLOTS:
 
         // Uniform importance: plain mean squared error times the column count.
         const at::Tensor r = randomMatrix(8, 50, 17);
-        const RtnFormat f4 = fmt(4, 16, false);
+        const WeightFormat f4 = fmt(4, 16, false);
         const double direct = sumSquaredError(r, f4) / 8.0;
         const double weighted = importanceWeightedError(r, f4, std::vector<double>(50, 1.0));
         QVERIFY2(std::abs(weighted - direct) <= 1e-6 * direct,

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// A compression recipe: what to do to a model, as the GUI configures it and the CLI runs it.
+// Plain types; YAML in recipeyaml.h. Later stages (pruning, distillation) join as optional
+// sections next to `quantization`.
+//
+// Rule precedence: the stage's method/format apply to every decoder linear module; then each
+// rule that matches a module, in order, overrides what it sets (later rules win); `ignore`
+// patterns leave modules unquantized whatever the rules say. The output head is quantized only
+// when no ignore pattern matches "lm_head" (default: ignored); the embedding never is.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lathe {
+
+inline constexpr int kRecipeSchemaVersion = 1;
+
+struct QuantRule {
+    std::string match;     // glob on the module name ("model.layers.*.mlp.down_proj"); "" = any
+    std::string kind;      // LinearModule::kind ("down_proj", "q_proj", "lm_head"); "" = any
+    int firstLayer = -1;   // layer range, inclusive; -1 = open
+    int lastLayer = -1;
+    std::string format;    // WeightFormat name, "none" = keep f32; "" = unchanged
+    std::string method;    // QuantMethod name; "" = unchanged
+};
+
+struct GptqSettings {
+    double damping = 0.01; // fraction of mean diag(H) added to the diagonal
+    bool actOrder = true;  // descending diag(H) order, static groups
+    int blockSize = 128;   // columns per lazy batch update
+};
+
+struct AwqSettings {
+    int gridPoints = 20;    // alpha candidates
+    bool clipSearch = true; // AWQ's weight clipping search after scaling
+    std::string then = "rtn"; // quantizer after scaling: "rtn" or "gptq"
+};
+
+struct SmoothQuantSettings {
+    double alpha = 0.5; // migration strength: 0 keeps activations, 1 moves all into weights
+};
+
+// "Plan for budget": choose per-module formats among candidates for a size target.
+struct PlanSettings {
+    double targetBitsPerWeight = 0.0; // over the quantized modules; 0 = use targetMegabytes
+    double targetMegabytes = 0.0;     // whole model's weight bytes (f32 parts included)
+    std::vector<std::string> candidates = { "int3-g64", "int4-g128", "int4-g32", "int8" };
+};
+
+struct QuantizationStage {
+    std::string method = "rtn";       // QuantMethod name
+    std::string format = "int4-g128"; // WeightFormat name
+    bool clipSearch = false;          // rtn: MSE-optimal scale per group
+    bool importanceWeighted = false;  // rtn: weight the clip search by activation importance
+    std::vector<std::string> ignore = { "lm_head" }; // globs on module names, or a kind
+    std::vector<QuantRule> rules;
+    GptqSettings gptq;
+    AwqSettings awq;
+    SmoothQuantSettings smoothQuant;
+    std::optional<PlanSettings> plan; // when set, the planner writes per-module rules first
+};
+
+struct CalibrationSettings {
+    std::string file;   // text file (CLI --calib overrides); "" = none given
+    int samples = 32;   // sequences
+    int ctx = 256;      // tokens each
+};
+
+struct Recipe {
+    int schemaVersion = kRecipeSchemaVersion;
+    std::string name;        // shown in the variant bar ("W4 g128 GPTQ")
+    CalibrationSettings calibration;
+    std::optional<QuantizationStage> quantization;
+};
+
+} // namespace lathe
