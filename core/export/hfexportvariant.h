@@ -8,6 +8,7 @@
 
 #include "util/progress.h"
 
+#include <map>
 #include <string>
 
 namespace lathe {
@@ -19,6 +20,9 @@ struct HfExportOptions {
     // representable in it; otherwise f32, logged), "f32", "bf16" or "f16".
     std::string dtype = "source";
     bool overwrite = false; // replace an existing target folder (never the source)
+    // More files written into the folder before it appears (name -> contents), e.g. the
+    // recipe and the report of `lathe-cli quantize`, so they appear atomically with it.
+    std::map<std::string, std::string> extraFiles;
 };
 
 // Throws InvalidArgument when `outDir` is the model's source folder or exists without
