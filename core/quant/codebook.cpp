@@ -42,12 +42,26 @@ std::vector<float> makeE4M3()
     return v;
 }
 
+const std::vector<float> &e4m3Values()
+{
+    static const std::vector<float> values = makeE4M3();
+    return values;
+}
+
 void checkCodebookFormat(const WeightFormat &format)
 {
     if (format.scheme == WeightScheme::Integer)
         throw InvalidArgument(format.name() + " is an integer format, not a codebook format");
     if (format.groupSize < 0)
         throw InvalidArgument(format.name() + ": negative group size");
+    // The codes are packed in `bits` bits: a format built by hand with the default 4 bits
+    // for FP8 would not hold its codes.
+    const int bits = format.scheme == WeightScheme::Nf4 ? 4 : 8;
+    if (format.bits != bits)
+        throw InvalidArgument(format.name() + " stores " + std::to_string(bits)
+            + "-bit codes, not " + std::to_string(format.bits) + "-bit ones");
+    if (format.doubleQuant && format.scheme != WeightScheme::Nf4)
+        throw InvalidArgument(format.name() + ": double quantization is for NF4 only");
 }
 
 // Sorted distinct values of the codebook with the code to emit for each (NaN codes and -0
@@ -78,40 +92,89 @@ SortedCodebook sortedCodebook(const std::vector<float> &values)
     return { at::tensor(mids, at::kFloat), at::tensor(codes, at::kLong) };
 }
 
+void checkWeight(const at::Tensor &weight, const WeightFormat &format)
+{
+    if (!weight.defined() || weight.dim() != 2 || weight.scalar_type() != at::kFloat
+        || weight.size(0) == 0 || weight.size(1) == 0)
+        throw InvalidArgument(format.name() + " quantization needs a non-empty 2-D f32 weight");
+}
+
+struct Groups {
+    std::int64_t group = 0; // columns per scale
+    std::int64_t groups = 0; // per row
+};
+
+Groups groupsOf(const at::Tensor &weight, const WeightFormat &format)
+{
+    const std::int64_t cols = weight.size(1);
+    Groups g;
+    g.group = format.groupSize == 0 ? cols : std::min<std::int64_t>(format.groupSize, cols);
+    g.groups = (cols + g.group - 1) / g.group;
+    return g;
+}
+
+// [rows, groups, group], a ragged last group padded with zeros (which move no absmax).
+at::Tensor groupedWeight(const at::Tensor &weight, const Groups &g)
+{
+    at::Tensor w = weight.contiguous();
+    if (g.groups * g.group > w.size(1))
+        w = at::constant_pad_nd(w, { 0, g.groups * g.group - w.size(1) }, 0.0);
+    return w.view({ w.size(0), g.groups, g.group });
+}
+
 } // namespace
 
 const std::vector<float> &codebookValues(const WeightFormat &format)
 {
     checkCodebookFormat(format);
-    static const std::vector<float> e4m3 = makeE4M3();
-    return format.scheme == WeightScheme::Nf4 ? kNf4 : e4m3;
+    return format.scheme == WeightScheme::Nf4 ? kNf4 : e4m3Values();
+}
+
+float codebookMax(const WeightFormat &format)
+{
+    checkCodebookFormat(format);
+    return format.scheme == WeightScheme::Nf4 ? 1.0f : kFp8Max;
+}
+
+at::Tensor nearestCodebookCodes(const at::Tensor &normalised, const WeightFormat &format)
+{
+    checkCodebookFormat(format);
+    static const SortedCodebook nf4 = sortedCodebook(kNf4);
+    static const SortedCodebook e4m3 = sortedCodebook(e4m3Values());
+    const SortedCodebook &sorted = format.scheme == WeightScheme::Nf4 ? nf4 : e4m3;
+    const at::Tensor index = at::bucketize(normalised.contiguous(), sorted.midpoints, false, false);
+    return sorted.codeOf.index_select(0, index.reshape({ -1 })).view(normalised.sizes());
 }
 
 PackedMatrix packCodebook(const at::Tensor &weight, const WeightFormat &format)
 {
     checkCodebookFormat(format);
-    if (!weight.defined() || weight.dim() != 2 || weight.scalar_type() != at::kFloat
-        || weight.size(0) == 0 || weight.size(1) == 0)
-        throw InvalidArgument(format.name() + " quantization needs a non-empty 2-D f32 weight");
+    checkWeight(weight, format);
     c10::InferenceMode guard;
-    const std::int64_t rows = weight.size(0), cols = weight.size(1);
-    const std::int64_t group =
-        format.groupSize == 0 ? cols : std::min<std::int64_t>(format.groupSize, cols);
-    const std::int64_t groups = (cols + group - 1) / group;
-    at::Tensor w = weight.contiguous();
-    if (groups * group > cols)
-        w = at::constant_pad_nd(w, { 0, groups * group - cols }, 0.0);
-    w = w.view({ rows, groups, group });
+    const Groups g = groupsOf(weight, format);
+    const at::Tensor w = groupedWeight(weight, g);
+    return packCodebookWithScales(weight, format, w.abs().amax({ 2 }).div_(codebookMax(format)));
+}
 
-    const float top = format.scheme == WeightScheme::Nf4 ? 1.0f : kFp8Max;
-    at::Tensor scales = w.abs().amax({ 2 }).div_(top); // [rows, groups]
+PackedMatrix packCodebookWithScales(
+    const at::Tensor &weight, const WeightFormat &format, const at::Tensor &scalesIn)
+{
+    checkCodebookFormat(format);
+    checkWeight(weight, format);
+    c10::InferenceMode guard;
+    const std::int64_t rows = weight.size(0);
+    const Groups g = groupsOf(weight, format);
+    if (!scalesIn.defined() || scalesIn.numel() != rows * g.groups)
+        throw InvalidArgument(format.name() + ": expected " + std::to_string(rows) + " x "
+            + std::to_string(g.groups) + " scales");
+    const at::Tensor w = groupedWeight(weight, g);
+    const float top = codebookMax(format);
+    at::Tensor scales = scalesIn.to(at::kFloat).reshape({ rows, g.groups }).contiguous();
 
     std::vector<std::uint8_t> scaleCodes;
     std::vector<float> blockScales;
     float mean = 0.0f;
     if (format.doubleQuant) {
-        if (format.scheme != WeightScheme::Nf4)
-            throw InvalidArgument(format.name() + ": double quantization is for NF4 only");
         // Scales minus their mean, int8 per block of 256 consecutive scales.
         const std::int64_t n = scales.numel();
         mean = scales.mean().item<float>();
@@ -121,8 +184,9 @@ PackedMatrix packCodebook(const at::Tensor &weight, const WeightFormat &format)
         const at::Tensor bs = c.abs().amax({ 1 }, true).div_(127.0);
         const at::Tensor safe = at::where(bs > 0, bs, at::ones_like(bs));
         const at::Tensor q = at::round(c / safe).clamp_(-127.0, 127.0);
+        // Decoded exactly as PackedMatrix documents it: code * block scale + mean.
         const at::Tensor decoded = (q * bs).add_(mean).reshape({ -1 }).slice(0, 0, n);
-        scales = decoded.view({ rows, groups }).contiguous();
+        scales = decoded.view({ rows, g.groups }).contiguous();
         const at::Tensor u8 = q.reshape({ -1 }).slice(0, 0, n).add(128.0).to(at::kByte).contiguous();
         scaleCodes.assign(u8.data_ptr<std::uint8_t>(), u8.data_ptr<std::uint8_t>() + n);
         const at::Tensor bsc = bs.reshape({ -1 }).contiguous();
@@ -131,11 +195,8 @@ PackedMatrix packCodebook(const at::Tensor &weight, const WeightFormat &format)
 
     const at::Tensor s = scales.unsqueeze(2);
     const at::Tensor safe = at::where(s != 0, s, at::ones_like(s));
-    const SortedCodebook sorted = sortedCodebook(codebookValues(format));
-    const at::Tensor normalised = (w / safe).clamp_(-top, top).contiguous();
-    const at::Tensor index = at::bucketize(normalised, sorted.midpoints, false, false);
-    const at::Tensor codes = sorted.codeOf.index({ index });
-    PackedMatrix m = packCodes(format, rows, cols, codes, scales, at::Tensor());
+    const at::Tensor codes = nearestCodebookCodes((w / safe).clamp_(-top, top), format);
+    PackedMatrix m = packCodes(format, rows, weight.size(1), codes, scales, at::Tensor());
     m.scaleCodes = std::move(scaleCodes);
     m.scaleBlockScales = std::move(blockScales);
     m.scaleMean = mean;

@@ -27,4 +27,17 @@ const std::vector<float> &codebookValues(const WeightFormat &format);
 // integer format or a weight that is not 2-D f32.
 PackedMatrix packCodebook(const at::Tensor &weight, const WeightFormat &format);
 
+// packCodebook with the scales chosen by the caller (clip search shrinks them): `scales`
+// [rows, groups] or [rows, groups, 1] (groups as packCodebook forms them), double-quantized
+// first when the format asks for it. Values beyond scale * the grid's end round onto the end.
+PackedMatrix packCodebookWithScales(
+    const at::Tensor &weight, const WeightFormat &format, const at::Tensor &scales);
+
+// The codes of the levels nearest to `normalised` (values already divided by their scale and
+// clamped to the grid's range), int64 of the same shape; halfway takes the lower level.
+at::Tensor nearestCodebookCodes(const at::Tensor &normalised, const WeightFormat &format);
+
+// The largest magnitude on the grid: 1 for NF4, 448 for E4M3.
+float codebookMax(const WeightFormat &format);
+
 } // namespace lathe
