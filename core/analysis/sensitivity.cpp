@@ -125,7 +125,7 @@ std::shared_ptr<const Model> variantWith(
 {
     std::map<std::string, at::Tensor> weights = model.weights();
     for (const std::string &name : names)
-        weights[name] = fakeQuantizeRtn(model.weight(name), format);
+        weights[name] = fakeQuantize(model.weight(name), format);
     return Model::fromWeights(model.config(), std::move(weights));
 }
 
@@ -175,7 +175,7 @@ SensitivityResult computeSensitivity(const std::shared_ptr<const Model> &model,
                                "mistral, qwen2, qwen3), not "
             + architectureName(config.arch));
     // Checks the format before any forward pass (InvalidArgument for bad bits or group).
-    fakeQuantizeRtn(at::zeros({ 1, 1 }), options.format);
+    fakeQuantize(at::zeros({ 1, 1 }), options.format);
 
     const auto start = std::chrono::steady_clock::now();
     c10::InferenceMode inferenceMode;

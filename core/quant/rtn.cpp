@@ -100,7 +100,8 @@ at::Tensor fakeQuantizeRtn(const at::Tensor &weight, const WeightFormat &format)
 double importanceWeightedError(
     const at::Tensor &weight, const WeightFormat &format, const std::vector<double> &importance)
 {
-    checkFormat(format);
+    // fakeQuantize checks the format (integer or codebook) with its usual messages.
+    fakeQuantize(at::zeros({ 1, 1 }), format);
     checkWeight(weight);
     const std::int64_t rows = weight.size(0);
     const std::int64_t cols = weight.size(1);
@@ -111,7 +112,7 @@ double importanceWeightedError(
     if (rows == 0 || cols == 0)
         return 0.0;
     c10::InferenceMode guard;
-    const at::Tensor diff = weight - fakeQuantizeRtn(weight, format);
+    const at::Tensor diff = weight - fakeQuantize(weight, format);
     // Column sums of squares (ATen's cascade summation keeps f32 accurate), then the weighted
     // sum over columns in double.
     const at::Tensor colSquares = diff.square().sum(0).to(at::kDouble).contiguous();
