@@ -41,4 +41,8 @@ struct QuantPlan {
 // model, SmoothQuant with a format other than int8 per channel).
 QuantPlan resolveQuantPlan(const QuantizationStage &stage, const ModelConfig &config);
 
+// Shell-style glob: '*' matches any run of characters (dots included), '?' any one character;
+// everything else matches itself. Rules and ignore patterns use it on module names.
+bool globMatch(const std::string &pattern, const std::string &text);
+
 } // namespace lathe
