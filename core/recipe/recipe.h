@@ -24,22 +24,26 @@ struct QuantRule {
     int lastLayer = -1;
     std::string format;    // WeightFormat name, "none" = keep f32; "" = unchanged
     std::string method;    // QuantMethod name; "" = unchanged
+    bool operator==(const QuantRule &) const = default;
 };
 
 struct GptqSettings {
     double damping = 0.01; // fraction of mean diag(H) added to the diagonal
     bool actOrder = true;  // descending diag(H) order, static groups
     int blockSize = 128;   // columns per lazy batch update
+    bool operator==(const GptqSettings &) const = default;
 };
 
 struct AwqSettings {
     int gridPoints = 20;    // alpha candidates
     bool clipSearch = true; // AWQ's weight clipping search after scaling
     std::string then = "rtn"; // quantizer after scaling: "rtn" or "gptq"
+    bool operator==(const AwqSettings &) const = default;
 };
 
 struct SmoothQuantSettings {
     double alpha = 0.5; // migration strength: 0 keeps activations, 1 moves all into weights
+    bool operator==(const SmoothQuantSettings &) const = default;
 };
 
 // "Plan for budget": choose per-module formats among candidates for a size target.
@@ -47,6 +51,7 @@ struct PlanSettings {
     double targetBitsPerWeight = 0.0; // over the quantized modules; 0 = use targetMegabytes
     double targetMegabytes = 0.0;     // whole model's weight bytes (f32 parts included)
     std::vector<std::string> candidates = { "int3-g64", "int4-g128", "int4-g32", "int8" };
+    bool operator==(const PlanSettings &) const = default;
 };
 
 struct QuantizationStage {
@@ -60,12 +65,14 @@ struct QuantizationStage {
     AwqSettings awq;
     SmoothQuantSettings smoothQuant;
     std::optional<PlanSettings> plan; // when set, the planner writes per-module rules first
+    bool operator==(const QuantizationStage &) const = default;
 };
 
 struct CalibrationSettings {
     std::string file;   // text file (CLI --calib overrides); "" = none given
     int samples = 32;   // sequences
     int ctx = 256;      // tokens each
+    bool operator==(const CalibrationSettings &) const = default;
 };
 
 struct Recipe {
@@ -73,6 +80,7 @@ struct Recipe {
     std::string name;        // shown in the variant bar ("W4 g128 GPTQ")
     CalibrationSettings calibration;
     std::optional<QuantizationStage> quantization;
+    bool operator==(const Recipe &) const = default;
 };
 
 } // namespace lathe
