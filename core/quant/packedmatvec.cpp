@@ -1,131 +1,273 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+// Dispatch, the kernel-order layout of x, threading and the portable path of packedMatvec.
+// The vector paths live in packedmatvecavx512.cpp and packedmatvecavx2.cpp.
 #include "quant/packedmatvec.h"
 
+#include "quant/packedmatvecimpl.h"
+#include "util/error.h"
 #include "util/threadpool.h"
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define LATHE_PACKED_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define LATHE_PACKED_CLONES
-#endif
-
 namespace lathe {
+
+namespace packedkernel {
+
+std::int64_t kernelXStride(const PackedMatrix &m, int blockBytes)
+{
+    const std::int64_t groupBytes = m.groupStride * m.containerBits / 8;
+    const std::int64_t blocks = (groupBytes + blockBytes - 1) / blockBytes;
+    return blocks * blockBytes * (8 / m.containerBits);
+}
+
+void toKernelOrder(const PackedMatrix &m, int blockBytes, const float *x, float *out,
+                   bool scaleSlots)
+{
+    // Runs on every call before the parallel part, so shifts instead of divisions: codes per
+    // byte and block bytes are powers of two.
+    const std::int64_t stride = kernelXStride(m, blockBytes);
+    const int perByteLog = m.containerBits == 8 ? 0 : m.containerBits == 4 ? 1 : 2;
+    const int blockLog = blockBytes == 16 ? 4 : blockBytes == 8 ? 3 : 0;
+    const std::int64_t slotMask = (std::int64_t(1) << perByteLog) - 1;
+    const std::int64_t laneMask = blockBytes - 1;
+    float factor[4];
+    for (int s = 0; s < 4; ++s)
+        factor[s] = scaleSlots ? std::ldexp(1.0f, -s * m.containerBits) : 1.0f;
+    std::fill(out, out + m.groupsPerRow * stride, 0.0f);
+    for (std::int64_t g = 0; g < m.groupsPerRow; ++g) {
+        const float *xg = x + g * m.group;
+        const std::int64_t n = std::min(m.group, m.cols - g * m.group);
+        float *o = out + g * stride;
+        // Code j of the group sits in byte j / perByte at slot j % perByte; a block's lane k
+        // is its byte k, and the kernel's s-th vector of a block holds slot s of every lane.
+        for (std::int64_t j = 0; j < n; ++j) {
+            const std::int64_t byte = j >> perByteLog;
+            const std::int64_t slot = j & slotMask;
+            const std::int64_t block = byte >> blockLog;
+            const std::int64_t lane = byte & laneMask;
+            o[((block << perByteLog) + slot) * blockBytes + lane] = xg[j] * factor[slot];
+        }
+    }
+}
+
+const float *zeroFloatTable(int containerBits)
+{
+    static const auto make = [](int bits) {
+        std::array<float, 4 * 256> t {};
+        for (int slot = 0; slot < 8 / bits; ++slot)
+            for (int zero = 0; zero < 256; ++zero)
+                t[std::size_t(slot * 256 + zero)]
+                    = 8388608.0f + std::ldexp(float(zero), slot * bits);
+        return t;
+    };
+    static const std::array<float, 4 * 256> two = make(2), four = make(4);
+    return containerBits == 2 ? two.data() : four.data();
+}
+
+} // namespace packedkernel
 
 namespace {
 
-typedef float V8f __attribute__((vector_size(32)));
-typedef std::int32_t V8i __attribute__((vector_size(32)));
+using namespace packedkernel;
 
-// Eight codes starting at code index `k` of a group minus the group's zero, as floats: the
-// zero is taken off in integers so that nothing cancels in float. Containers of 2 and 4 bits:
-// the bytes are broadcast to all lanes and each lane shifts its own code down.
-// (Written to `out`: returning a 32-byte vector from a function the baseline copy also
-// compiles would change the ABI between the clones.)
-template <int Bits>
-__attribute__((always_inline)) inline void decode8(
-    const std::uint8_t *group, std::int64_t k, const V8i &zero, V8f &out)
+// Portable path: one byte at a time, x in the codes' own order (blocks of one byte).
+template <int Bits, bool Table>
+void rowsScalar(const RowsArgs &a, std::int64_t r0, std::int64_t r1)
 {
-    if constexpr (Bits == 8) {
-        // As for the narrower codes (a byte-vector conversion compiles to scalar inserts).
-        std::uint32_t lo, hi;
-        std::memcpy(&lo, group + k, sizeof lo);
-        std::memcpy(&hi, group + k + 4, sizeof hi);
-        const V8i shifts = { 0, 8, 16, 24, 0, 8, 16, 24 };
-        const V8i w = { std::int32_t(lo), std::int32_t(lo), std::int32_t(lo), std::int32_t(lo),
-            std::int32_t(hi), std::int32_t(hi), std::int32_t(hi), std::int32_t(hi) };
-        out = __builtin_convertvector(((w >> shifts) & 0xFF) - zero, V8f);
-    } else if constexpr (Bits == 4) {
-        std::uint32_t w;
-        std::memcpy(&w, group + k / 2, sizeof w);
-        const V8i shifts = { 0, 4, 8, 12, 16, 20, 24, 28 };
-        const V8i v = ((V8i {} + std::int32_t(w)) >> shifts) & 0xF;
-        out = __builtin_convertvector(v - zero, V8f);
-    } else {
-        std::uint16_t w;
-        std::memcpy(&w, group + k / 4, sizeof w);
-        const V8i shifts = { 0, 2, 4, 6, 8, 10, 12, 14 };
-        const V8i v = ((V8i {} + std::int32_t(w)) >> shifts) & 0x3;
-        out = __builtin_convertvector(v - zero, V8f);
-    }
-}
-
-// Rows [r0, r1) of y. xp: x laid out like the codes (groupStride per group, zeros in the
-// padding).
-template <int Bits>
-__attribute__((always_inline)) inline void rowsKernel(const PackedMatrix &m, const float *xp, float *y,
-    std::int64_t r0, std::int64_t r1)
-{
-    const std::int64_t groupBytes = m.groupStride * Bits / 8;
+    constexpr int perByte = 8 / Bits;
+    constexpr int mask = (1 << Bits) - 1;
     for (std::int64_t r = r0; r < r1; ++r) {
-        const std::uint8_t *row = m.codes.data() + r * m.rowBytes;
-        const float *scales = m.scales.data() + r * m.groupsPerRow;
-        const std::uint8_t *zeros = m.zeros.data() + r * m.groupsPerRow;
-        V8f acc = {};
-        for (std::int64_t g = 0; g < m.groupsPerRow; ++g) {
-            const std::uint8_t *codes = row + g * groupBytes;
-            const float *xg = xp + g * m.groupStride;
-            const V8i zero = V8i {} + std::int32_t(zeros[g]);
-            V8f d0 = {}, d1 = {};
-            std::int64_t k = 0;
-            for (; k + 16 <= m.groupStride; k += 16) {
-                V8f x0, x1, c0, c1;
-                std::memcpy(&x0, xg + k, sizeof x0);
-                std::memcpy(&x1, xg + k + 8, sizeof x1);
-                decode8<Bits>(codes, k, zero, c0);
-                decode8<Bits>(codes, k + 8, zero, c1);
-                d0 += c0 * x0;
-                d1 += c1 * x1;
+        const std::uint8_t *row = a.codes + r * a.rowBytes;
+        float sum = 0.0f;
+        for (std::int64_t g = 0; g < a.groups; ++g) {
+            const std::uint8_t *codes = row + g * a.groupBytes;
+            const float *xg = a.x + g * a.xStride;
+            const int zero = a.zeros[r * a.groups + g];
+            float d[perByte] = {};
+            for (std::int64_t k = 0; k < a.groupBytes; ++k) {
+                const int byte = codes[k];
+                for (int s = 0; s < perByte; ++s) {
+                    const int u = (byte >> (s * Bits)) & mask;
+                    const float w = Table ? a.codebook[u] : float(u - zero);
+                    d[s] += w * xg[k * perByte + s];
+                }
             }
-            if (k < m.groupStride) {
-                V8f x0, c0;
-                std::memcpy(&x0, xg + k, sizeof x0);
-                decode8<Bits>(codes, k, zero, c0);
-                d0 += c0 * x0;
-            }
-            acc += scales[g] * (d0 + d1);
+            float dot = 0.0f;
+            for (int s = 0; s < perByte; ++s)
+                dot += d[s];
+            sum += a.scales[r * a.groups + g] * dot;
         }
-        float s = 0.0f;
-        for (int i = 0; i < 8; ++i)
-            s += acc[i];
-        y[r] = s;
+        a.y[r] = sum;
     }
 }
 
-LATHE_PACKED_CLONES void rows8(const PackedMatrix &m, const float *xp, float *y,
-    std::int64_t r0, std::int64_t r1)
+RowsFn scalarRows(int containerBits, bool table)
 {
-    rowsKernel<8>(m, xp, y, r0, r1);
+    switch (containerBits) {
+    case 8:
+        return table ? rowsScalar<8, true> : rowsScalar<8, false>;
+    case 4:
+        return table ? rowsScalar<4, true> : rowsScalar<4, false>;
+    default:
+        return table ? rowsScalar<2, true> : rowsScalar<2, false>;
+    }
 }
 
-LATHE_PACKED_CLONES void rows4(const PackedMatrix &m, const float *xp, float *y,
-    std::int64_t r0, std::int64_t r1)
+int blockBytesOf(PackedMatvecPath path)
 {
-    rowsKernel<4>(m, xp, y, r0, r1);
+    return path == PackedMatvecPath::Avx512 ? 16 : path == PackedMatvecPath::Avx2 ? 8 : 1;
 }
 
-LATHE_PACKED_CLONES void rows2(const PackedMatrix &m, const float *xp, float *y,
-    std::int64_t r0, std::int64_t r1)
+RowsFn rowsFor(PackedMatvecPath path, int containerBits, int decode)
 {
-    rowsKernel<2>(m, xp, y, r0, r1);
+    switch (path) {
+    case PackedMatvecPath::Avx512:
+        return avx512Rows(containerBits, decode);
+    case PackedMatvecPath::Avx2:
+        return avx2Rows(containerBits, decode);
+    default:
+        return scalarRows(containerBits, decode != kInteger);
+    }
 }
+
+// kSignTable when a 256-entry codebook is odd around code 128 (E4M3: bit 7 is the sign; its
+// two NaN codes decode to 0 and -0 then, which add the same).
+int decodeOf(const std::array<float, 256> &table, const PackedMatrix &m)
+{
+    if (m.codebook.empty())
+        return kInteger;
+    if (m.containerBits != 8)
+        return kTable;
+    for (int u = 0; u < 128; ++u)
+        if (!(table[std::size_t(u + 128)] == -table[std::size_t(u)]))
+            return kTable;
+    return kSignTable;
+}
+
+// Reused per thread: decode calls this a few hundred times per token.
+struct Scratch {
+    std::vector<float> x;
+    alignas(64) std::array<float, 256> table {};
+};
+
+float *aligned64(std::vector<float> &buffer, std::size_t floats)
+{
+    if (buffer.size() < floats + 16)
+        buffer.resize(floats + 16);
+    auto address = reinterpret_cast<std::uintptr_t>(buffer.data());
+    address = (address + 63) / 64 * 64;
+    return reinterpret_cast<float *>(address);
+}
+
+// Below this many weights waking the pool costs more than it saves.
+constexpr std::int64_t kSerialWork = 48 * 1024;
 
 } // namespace
 
-void packedMatvec(const PackedMatrix &m, const float *x, float *y)
+bool packedMatvecSupported(PackedMatvecPath path)
 {
-    // x in the codes' layout, so every group is a whole number of 8-wide steps.
-    std::vector<float> xp(std::size_t(m.groupsPerRow * m.groupStride), 0.0f);
-    for (std::int64_t g = 0; g < m.groupsPerRow; ++g) {
-        const std::int64_t begin = g * m.group;
-        const std::int64_t n = std::min(m.group, m.cols - begin);
-        std::memcpy(xp.data() + g * m.groupStride, x + begin, std::size_t(n) * sizeof(float));
+#if defined(__x86_64__) && defined(__GNUC__)
+    static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    static const bool avx512 = __builtin_cpu_supports("avx512f")
+        && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
+        && __builtin_cpu_supports("avx512dq");
+#else
+    constexpr bool avx2 = false, avx512 = false;
+#endif
+    switch (path) {
+    case PackedMatvecPath::Auto:
+    case PackedMatvecPath::Scalar:
+        return true;
+    case PackedMatvecPath::Avx2:
+        return avx2 && avx2Rows(8, kInteger) != nullptr;
+    case PackedMatvecPath::Avx512:
+        return avx512 && avx512Rows(8, kInteger) != nullptr;
     }
-    const auto kernel = m.containerBits == 8 ? rows8 : m.containerBits == 4 ? rows4 : rows2;
-    parallelFor(m.rows, 16, [&](std::int64_t r0, std::int64_t r1) {
-        kernel(m, xp.data(), y, r0, r1);
+    return false;
+}
+
+PackedMatvecPath packedMatvecBestPath()
+{
+    static const PackedMatvecPath best = packedMatvecSupported(PackedMatvecPath::Avx512)
+        ? PackedMatvecPath::Avx512
+        : packedMatvecSupported(PackedMatvecPath::Avx2) ? PackedMatvecPath::Avx2
+                                                        : PackedMatvecPath::Scalar;
+    return best;
+}
+
+std::string packedMatvecPathName(PackedMatvecPath path)
+{
+    switch (path) {
+    case PackedMatvecPath::Auto:
+        return "auto (" + packedMatvecPathName(packedMatvecBestPath()) + ")";
+    case PackedMatvecPath::Scalar:
+        return "scalar";
+    case PackedMatvecPath::Avx2:
+        return "avx2+fma";
+    case PackedMatvecPath::Avx512:
+        return "avx512";
+    }
+    return "?";
+}
+
+void packedMatvec(const PackedMatrix &m, const float *x, float *y, PackedMatvecPath path)
+{
+    if (path == PackedMatvecPath::Auto)
+        path = packedMatvecBestPath();
+    else if (!packedMatvecSupported(path))
+        throw UnsupportedError("the packed matrix-vector kernel's " + packedMatvecPathName(path)
+                               + " path needs instructions this CPU does not have");
+    if (m.rows == 0)
+        return;
+    const bool table = !m.codebook.empty();
+    const int blockBytes = blockBytesOf(path);
+
+    thread_local Scratch scratch;
+    const std::int64_t xStride = kernelXStride(m, blockBytes);
+    float *xk = aligned64(scratch.x, std::size_t(m.groupsPerRow * xStride));
+    // The AVX-512 path leaves 2- and 4-bit integer codes in place (see its weights()).
+    const bool inPlaceCodes
+        = path == PackedMatvecPath::Avx512 && !table && m.containerBits < 8;
+    toKernelOrder(m, blockBytes, x, xk, inPlaceCodes);
+    if (table) {
+        // Padded to the container's code count, so a padding code never reads past the end.
+        scratch.table.fill(0.0f);
+        const std::size_t n = std::min<std::size_t>(m.codebook.size(), 256);
+        std::copy_n(m.codebook.begin(), n, scratch.table.begin());
+    }
+
+    RowsArgs a;
+    a.codes = m.codes.data();
+    a.scales = m.scales.data();
+    a.zeros = m.zeros.data();
+    a.codebook = table ? scratch.table.data() : nullptr;
+    a.x = xk;
+    a.zeroFloats = inPlaceCodes ? zeroFloatTable(m.containerBits) : nullptr;
+    a.y = y;
+    a.rowBytes = m.rowBytes;
+    a.groups = m.groupsPerRow;
+    a.groupBytes = m.groupStride * m.containerBits / 8;
+    a.xStride = xStride;
+    a.containerBits = m.containerBits;
+    const RowsFn rows = rowsFor(path, m.containerBits, decodeOf(scratch.table, m));
+
+    const int threads = threadCount();
+    if (threads <= 1 || m.rows * m.cols < kSerialWork) {
+        rows(a, 0, m.rows);
+        return;
+    }
+    // Blocks of a multiple of 8 rows (the vector kernels do 4 at a time), about 16 per thread
+    // so a thread slowed by another process does not hold up the others.
+    std::int64_t blockRows = m.rows / (threads * 16);
+    blockRows = std::max<std::int64_t>(8, (blockRows + 7) / 8 * 8);
+    const std::int64_t blocks = (m.rows + blockRows - 1) / blockRows;
+    parallelFor(blocks, 1, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t b = begin; b < end; ++b)
+            rows(a, b * blockRows, std::min(m.rows, (b + 1) * blockRows));
     });
 }
 
