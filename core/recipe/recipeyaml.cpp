@@ -54,6 +54,8 @@ public:
         std::string list;
         for (const std::string &k : known)
             list += (list.empty() ? "" : ", ") + k;
+        if (node.IsNull()) // "gptq:" with nothing under it: the defaults
+            return;
         if (!node.IsMap())
             fail(lineOf(node) > 0 ? lineOf(node) : line,
                 "'" + path + "' is " + describe(node) + "; expected a map with keys " + list);

@@ -121,6 +121,11 @@ private Q_SLOTS:
         const Recipe p = parseRecipeYaml(
             "lathe_recipe: 1\nquantization:\n  ignore: []\n  plan: {target_bpw: 4}\n", "x");
         QVERIFY(p.quantization->ignore.empty());
+        const Recipe n = parseRecipeYaml(
+            "lathe_recipe: 1\ncalibration:\nquantization:\n  gptq:\n  plan:\n", "x");
+        QVERIFY(n.quantization && !n.quantization->plan);
+        QVERIFY(n.quantization->gptq == GptqSettings {});
+        QCOMPARE(n.calibration.ctx, 256);
         QCOMPARE(p.quantization->plan->targetBitsPerWeight, 4.0);
         QCOMPARE(p.quantization->plan->candidates.size(), std::size_t(4));
     }
