@@ -16,6 +16,7 @@
 #include "panels/modelview.h"
 #include "panels/sensitivityview.h"
 #include "panels/startview.h"
+#include "panels/variantbar.h"
 #include "settings.h"
 #include "util/demomodel.h"
 
@@ -37,6 +38,7 @@
 #include <QStatusBar>
 #include <QToolBar>
 #include <QUrl>
+#include <QVBoxLayout>
 
 #include <spdlog/spdlog.h>
 
@@ -110,9 +112,18 @@ void MainWindow::createModes()
     modeToolBar->addWidget(m_modeBar);
     addToolBar(Qt::LeftToolBarArea, modeToolBar);
 
-    m_stack = new QStackedWidget(this);
+    // The variant bar sits above every mode's view.
+    auto *central = new QWidget(this);
+    central->setObjectName(QStringLiteral("centralArea"));
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    m_variantBar = new VariantBar(central);
+    centralLayout->addWidget(m_variantBar);
+    m_stack = new QStackedWidget(central);
     m_stack->setObjectName(QStringLiteral("modeStack"));
-    setCentralWidget(m_stack);
+    centralLayout->addWidget(m_stack, 1);
+    setCentralWidget(central);
 
     const QColor glyphColor(0xd4, 0xd4, 0xd4);
     const QColor glyphDisabled(0x6c, 0x6f, 0x73);
@@ -147,13 +158,16 @@ void MainWindow::createModes()
         tr("Which layers suffer most from compression (Ctrl+%1)").arg(SensitivityMode + 1));
     m_modeBar->setModeEnabled(SensitivityMode, false);
 
+    createCompressionModes(glyphColor, glyphDisabled);
+
     m_actions->addModeAction(StartMode, tr("Start"));
     m_actions->addModeAction(ModelMode, tr("Model"));
     m_actions->addModeAction(InspectMode, tr("Inspect"));
     m_actions->addModeAction(SensitivityMode, tr("Sensitivity"));
-    m_actions->modeActions[ModelMode]->setEnabled(false);
-    m_actions->modeActions[InspectMode]->setEnabled(false);
-    m_actions->modeActions[SensitivityMode]->setEnabled(false);
+    m_actions->addModeAction(CompressMode, tr("Compress"));
+    m_actions->addModeAction(EvaluateMode, tr("Evaluate"));
+    for (int mode = ModelMode; mode < ModeCount; ++mode)
+        m_actions->modeActions[mode]->setEnabled(false);
     for (int i = 0; i < m_actions->modeActions.size(); ++i) {
         connect(
             m_actions->modeActions[i], &QAction::triggered, this, [this, i] { setCurrentMode(i); });
@@ -373,6 +387,7 @@ void MainWindow::onLoadFinished(LoadModelJob *job)
     m_sensitivityView->setModel(m_model);
     m_modeBar->setModeEnabled(SensitivityMode, true);
     m_actions->modeActions[SensitivityMode]->setEnabled(true);
+    resetVariants();
     setCurrentMode(ModelMode);
 
     m_settings->addRecentModel(job->path());

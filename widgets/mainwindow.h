@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// MainWindow: Lathe's one window. A vertical mode bar (Start, Model, Inspect, Sensitivity) selects
-// the central view; the Log and Jobs docks are shared by all modes. Models open in a worker thread
-// (JobRunner), from the File menu, the Start view, the command line or a drop anywhere on the
-// window.
+// MainWindow: Lathe's one window. A vertical mode bar (Start, Model, Inspect, Sensitivity, Compress,
+// Evaluate) selects the central view; the variant bar above it lists the open model and the
+// variants made from it (the window owns them); the Log and Jobs docks are shared by all modes.
+// Models open in a worker thread (JobRunner), from the File menu, the Start view, the command line
+// or a drop anywhere on the window.
 #pragma once
 
 #include <QMainWindow>
 #include <QPointer>
 
 #include <memory>
+#include <vector>
 
 class QDockWidget;
 class QLabel;
@@ -25,6 +27,8 @@ namespace lathe::ui
 {
 
 class Actions;
+class CompressView;
+class EvaluateView;
 class InspectView;
 class JobRunner;
 class JobsPanel;
@@ -36,6 +40,7 @@ class ModelView;
 class SensitivityView;
 class Settings;
 class StartView;
+class VariantBar;
 
 class MainWindow : public QMainWindow
 {
@@ -44,7 +49,15 @@ class MainWindow : public QMainWindow
     // are still logged and emitted through errorShown(), questions take their default.
     Q_PROPERTY(bool dialogsSuppressed READ dialogsSuppressed WRITE setDialogsSuppressed)
 public:
-    enum Mode { StartMode, ModelMode, InspectMode, SensitivityMode, ModeCount };
+    enum Mode {
+        StartMode,
+        ModelMode,
+        InspectMode,
+        SensitivityMode,
+        CompressMode,
+        EvaluateMode,
+        ModeCount
+    };
 
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
@@ -64,8 +77,21 @@ public:
     ModelView *modelView() const { return m_modelView; }
     InspectView *inspectView() const { return m_inspectView; }
     SensitivityView *sensitivityView() const { return m_sensitivityView; }
+    CompressView *compressView() const { return m_compressView; }
+    EvaluateView *evaluateView() const { return m_evaluateView; }
+    VariantBar *variantBar() const { return m_variantBar; }
     LogPanel *logPanel() const { return m_logPanel; }
     QMenu *recentMenu() const { return m_recentMenu; }
+
+    // Variants made since the model was opened, in the variant bar's order (after the original).
+    const std::vector<std::shared_ptr<lathe::LoadedModel>> &variants() const { return m_variants; }
+    // 0 = the original, i = variants()[i - 1]; -1 without a model.
+    int currentVariantIndex() const;
+    void setCurrentVariant(int index);
+    // The original or the selected variant (nullptr without a model).
+    std::shared_ptr<const lathe::LoadedModel> currentVariant() const;
+    // Adds a variant of the open model to the bar and the Evaluate table and selects it.
+    void addVariant(std::shared_ptr<lathe::LoadedModel> variant);
 
     // The local file or folder a drag carries, or an empty string.
     static QString droppedPath(const QMimeData *mime);
@@ -87,6 +113,8 @@ Q_SIGNALS:
     void loadCancelled(const QString &path);
     // The text of every error reported to the user (shown in a dialog unless suppressed).
     void errorShown(const QString &text);
+    void variantAdded(int index);
+    void currentVariantChanged(int index);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -97,6 +125,8 @@ protected:
 
 private:
     void createModes();
+    void createCompressionModes(const QColor &glyphColor, const QColor &glyphDisabled);
+    void resetVariants();
     void createDocks();
     void createMenus();
     void createStatusBar();
@@ -122,6 +152,10 @@ private:
     ModelView *m_modelView = nullptr;
     InspectView *m_inspectView = nullptr;
     SensitivityView *m_sensitivityView = nullptr;
+    CompressView *m_compressView = nullptr;
+    EvaluateView *m_evaluateView = nullptr;
+    VariantBar *m_variantBar = nullptr;
+    std::vector<std::shared_ptr<lathe::LoadedModel>> m_variants;
     QDockWidget *m_logDock = nullptr;
     QDockWidget *m_jobsDock = nullptr;
     LogPanel *m_logPanel = nullptr;

@@ -12,6 +12,16 @@ const QString kRecentModels = QStringLiteral("recent/models");
 const QString kGeometry = QStringLiteral("window/geometry");
 const QString kState = QStringLiteral("window/state");
 const QString kLastOpenDir = QStringLiteral("files/lastOpenDir");
+const QString kCompressRecipe = QStringLiteral("compress/recipe");
+const QString kCompressBudget = QStringLiteral("compress/budgetBits");
+const QString kEvaluationFile = QStringLiteral("evaluate/file");
+const QString kEvaluationWindows = QStringLiteral("evaluate/windows");
+const QString kEvaluationCtx = QStringLiteral("evaluate/ctx");
+const QString kParetoX = QStringLiteral("evaluate/paretoX");
+const QString kParetoY = QStringLiteral("evaluate/paretoY");
+constexpr double kDefaultBudgetBits = 4.5;
+constexpr int kDefaultEvaluationWindows = 8;
+constexpr int kDefaultEvaluationCtx = 256;
 } // namespace
 
 Settings::Settings() = default;
@@ -78,6 +88,76 @@ QString Settings::lastOpenDir() const
 void Settings::setLastOpenDir(const QString &dir)
 {
     m_settings.setValue(kLastOpenDir, dir);
+}
+
+QString Settings::compressRecipe() const
+{
+    return m_settings.value(kCompressRecipe).toString();
+}
+
+void Settings::setCompressRecipe(const QString &yaml)
+{
+    m_settings.setValue(kCompressRecipe, yaml);
+}
+
+double Settings::compressBudgetBits() const
+{
+    return m_settings.value(kCompressBudget, kDefaultBudgetBits).toDouble();
+}
+
+void Settings::setCompressBudgetBits(double bits)
+{
+    m_settings.setValue(kCompressBudget, bits);
+}
+
+QString Settings::evaluationFile() const
+{
+    return m_settings.value(kEvaluationFile).toString();
+}
+
+void Settings::setEvaluationFile(const QString &path)
+{
+    m_settings.setValue(kEvaluationFile, path);
+}
+
+int Settings::evaluationWindows() const
+{
+    return m_settings.value(kEvaluationWindows, kDefaultEvaluationWindows).toInt();
+}
+
+void Settings::setEvaluationWindows(int windows)
+{
+    m_settings.setValue(kEvaluationWindows, windows);
+}
+
+int Settings::evaluationCtx() const
+{
+    return m_settings.value(kEvaluationCtx, kDefaultEvaluationCtx).toInt();
+}
+
+void Settings::setEvaluationCtx(int ctx)
+{
+    m_settings.setValue(kEvaluationCtx, ctx);
+}
+
+int Settings::paretoXAxis() const
+{
+    return m_settings.value(kParetoX, 0).toInt();
+}
+
+void Settings::setParetoXAxis(int axis)
+{
+    m_settings.setValue(kParetoX, axis);
+}
+
+int Settings::paretoYAxis() const
+{
+    return m_settings.value(kParetoY, 0).toInt();
+}
+
+void Settings::setParetoYAxis(int axis)
+{
+    m_settings.setValue(kParetoY, axis);
 }
 
 } // namespace lathe::ui

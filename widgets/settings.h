@@ -33,6 +33,26 @@ public:
     QString lastOpenDir() const;
     void setLastOpenDir(const QString &dir);
 
+    // Compress view: the recipe's options as YAML (no per-module rules; empty: the default
+    // recipe) and the "Plan for budget" target in bits per weight.
+    QString compressRecipe() const;
+    void setCompressRecipe(const QString &yaml);
+    double compressBudgetBits() const;
+    void setCompressBudgetBits(double bits);
+
+    // Evaluate view: the evaluation text (empty: generated stories), windows x tokens, and
+    // the Pareto chart's axes (indices of its axis combos).
+    QString evaluationFile() const;
+    void setEvaluationFile(const QString &path);
+    int evaluationWindows() const;
+    void setEvaluationWindows(int windows);
+    int evaluationCtx() const;
+    void setEvaluationCtx(int ctx);
+    int paretoXAxis() const;
+    void setParetoXAxis(int axis);
+    int paretoYAxis() const;
+    void setParetoYAxis(int axis);
+
     void sync() { m_settings.sync(); }
 
 private:

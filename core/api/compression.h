@@ -49,7 +49,7 @@ struct VariantEvaluation {
 };
 
 struct EvaluationSettings {
-    int ctx = 256;       // tokens per window (windows protocol: second half scored)
+    int ctx = 256;       // tokens per window (llama.cpp protocol: BOS first, second half scored)
     int maxWindows = 16; // 0 = every window of the text
     bool measureSpeed = true;
 };

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <optional>
 
 namespace lathe
 {
@@ -15,6 +16,7 @@ struct LoadedModel::Impl {
     ModelSummary summary;
     std::shared_ptr<const Model> model;
     std::string notRunnableReason;
+    std::optional<VariantInfo> variant;
 };
 
 LoadedModel::LoadedModel()
@@ -67,6 +69,21 @@ std::shared_ptr<LoadedModel> LoadedModel::load(
     return loaded;
 }
 
+std::shared_ptr<LoadedModel> LoadedModel::fromVariant(
+    const LoadedModel &base, std::shared_ptr<const Model> variant, VariantInfo info)
+{
+    if (!variant)
+        throw InvalidArgument("a variant of " + base.displayName() + " needs an engine model");
+    std::shared_ptr<LoadedModel> loaded(new LoadedModel);
+    Impl &d = *loaded->m_impl;
+    // The same tensors by name and the same config: only the sizes change.
+    d.summary = base.summary();
+    d.summary.bytes = info.weightBytes ? info.weightBytes : variant->weightBytes();
+    d.model = std::move(variant);
+    d.variant = std::move(info);
+    return loaded;
+}
+
 const std::string &LoadedModel::path() const
 {
     return m_impl->summary.path;
@@ -74,6 +91,8 @@ const std::string &LoadedModel::path() const
 
 std::string LoadedModel::displayName() const
 {
+    if (m_impl->variant)
+        return m_impl->variant->name;
     std::filesystem::path p = std::filesystem::path(m_impl->summary.path).lexically_normal();
     if (p.filename().empty()) // "models/foo/" -> "models/foo"
         p = p.parent_path();
@@ -99,6 +118,11 @@ const std::string &LoadedModel::notRunnableReason() const
 std::shared_ptr<const Model> LoadedModel::model() const
 {
     return m_impl->model;
+}
+
+const VariantInfo *LoadedModel::variantInfo() const
+{
+    return m_impl->variant ? &*m_impl->variant : nullptr;
 }
 
 } // namespace lathe

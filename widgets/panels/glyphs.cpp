@@ -67,6 +67,32 @@ void paintGlyph(QPainter &p, Glyph glyph, const QColor &color)
             p.drawRect(QRectF(6.5 + i * 5.2, 27 - heights[i], 3, heights[i]));
         break;
     }
+    case Glyph::Compress: {
+        // Two arrows pressing a block flat: the weights made smaller.
+        p.drawRect(QRectF(7, 13, 18, 6));
+        p.drawLine(QPointF(16, 3), QPointF(16, 10));
+        p.drawLine(QPointF(12.5, 6.5), QPointF(16, 10));
+        p.drawLine(QPointF(19.5, 6.5), QPointF(16, 10));
+        p.drawLine(QPointF(16, 29), QPointF(16, 22));
+        p.drawLine(QPointF(12.5, 25.5), QPointF(16, 22));
+        p.drawLine(QPointF(19.5, 25.5), QPointF(16, 22));
+        break;
+    }
+    case Glyph::Evaluate: {
+        // A gauge with its needle: how much the compression cost.
+        QPainterPath arc;
+        arc.arcMoveTo(QRectF(4, 7, 24, 24), 180);
+        arc.arcTo(QRectF(4, 7, 24, 24), 180, -180);
+        p.drawPath(arc);
+        p.drawLine(QPointF(4, 19), QPointF(28, 19));
+        QPen needle(color, 2.8, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin);
+        p.setPen(needle);
+        p.drawLine(QPointF(16, 19), QPointF(22.5, 11));
+        p.setPen(pen);
+        p.setBrush(QBrush(color));
+        p.drawEllipse(QPointF(16, 19), 1.8, 1.8);
+        break;
+    }
     }
 }
 

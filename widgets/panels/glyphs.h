@@ -9,7 +9,7 @@
 namespace lathe::ui
 {
 
-enum class Glyph { Start, Model, Inspect, Sensitivity };
+enum class Glyph { Start, Model, Inspect, Sensitivity, Compress, Evaluate };
 
 // An icon of `glyph` in `color` (normal) with a dimmed variant for the disabled state.
 QIcon glyphIcon(Glyph glyph, const QColor &color, const QColor &disabledColor);
