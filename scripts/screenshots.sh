@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Makes the README's pictures: docs/screenshots/inspect.png and sensitivity.png, the Inspect
-# and Sensitivity views of the demo model in a 1600x1000 window, under a virtual X server
+# Makes the README's pictures: docs/screenshots/inspect.png, sensitivity.png, compress.png and
+# evaluate.png, the Inspect, Sensitivity, Compress and Evaluate views of the demo model (two
+# variants made and evaluated) in a 1600x1000 window, under a virtual X server
 # (Xvfb) so it runs on a machine without a display. Uses the lathe binary in
 # $LATHE_BUILD_DIR (default ./build), building it first when it is missing.
 # Extra arguments go to lathe (another model instead of the demo model).
@@ -22,7 +23,7 @@ trap 'rm -rf "$CONFIG"' EXIT
 XDG_CONFIG_HOME="$CONFIG" QT_QPA_PLATFORM=xcb \
     xvfb-run -a -s "-screen 0 1600x1000x24 -dpi 96 -nolisten tcp" \
     "$LATHE" --screenshots "$OUT" "$@"
-for f in "$OUT/inspect.png" "$OUT/sensitivity.png"; do
+for f in "$OUT/inspect.png" "$OUT/sensitivity.png" "$OUT/compress.png" "$OUT/evaluate.png"; do
     [ -f "$f" ] || { echo "missing $f" >&2; exit 1; }
     size=$(wc -c < "$f")
     echo "$f: $size bytes"
