@@ -161,9 +161,8 @@ double QuantPlan::bitsPerWeight() const
 QuantPlan resolveQuantPlan(const QuantizationStage &stage, const ModelConfig &config)
 {
     const std::optional<WeightFormat> defaultFormat
-        = parseFormatOrNone(stage.format, std::string(kDefaultOrigin) + " format");
-    const QuantMethod defaultMethod
-        = parseMethodAt(stage.method, std::string(kDefaultOrigin) + " method");
+        = parseFormatOrNone(stage.format, "the recipe's default format");
+    const QuantMethod defaultMethod = parseMethodAt(stage.method, "the recipe's default method");
 
     const std::vector<std::string> kinds = linearModuleKinds(config);
     std::vector<ParsedRule> rules;
