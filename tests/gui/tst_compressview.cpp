@@ -25,10 +25,12 @@
 #include <QComboBox>
 #include <QFile>
 #include <QLabel>
+#include <QDoubleSpinBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -82,6 +84,7 @@ private Q_SLOTS:
     void init();
     void presetOverrideAndRecipeRoundTrip();
     void badRecipeNamesTheLine();
+    void planForBudget();
     void runMakesVariantInMainWindow();
 
 private:
@@ -224,6 +227,35 @@ void TestCompressView::badRecipeNamesTheLine()
     QVERIFY(view.statusLabel()->text().contains(QStringLiteral("line 6")));
     // Nothing changed.
     QCOMPARE(QString::fromStdString(lathe::recipeToYaml(view.recipe())), before);
+}
+
+void TestCompressView::planForBudget()
+{
+    lathe::ui::JobRunner runner;
+    CompressView view(&runner);
+    view.setModel(m_demo);
+    choosePreset(view, QStringLiteral("W4 g128"));
+    view.controls()->samplesSpin()->setValue(2);
+    view.controls()->ctxSpin()->setValue(32);
+    view.controls()->budgetSpin()->setValue(5.0);
+    QSignalSpy planned(&view, &CompressView::budgetPlanned);
+    QSignalSpy failed(&view, &CompressView::runFailed);
+    QTest::mouseClick(view.controls()->planButton(), Qt::LeftButton);
+    QVERIFY(view.isRunning());
+    QTRY_COMPARE_WITH_TIMEOUT(planned.count(), 1, kTimeoutMs);
+    QCOMPARE(failed.count(), 0);
+    // One override per decoder module, within the budget, with the predicted damage shown.
+    int decoderModules = 0;
+    for (const lathe::ModulePlan &m : view.plan().modules)
+        decoderModules += m.layer >= 0 ? 1 : 0; // the (ignored) output head is not planned
+    QCOMPARE(int(view.overrides().size()), decoderModules);
+    QVERIFY(view.plan().bitsPerWeight() <= 5.0 + 1e-9);
+    QVERIFY(std::isfinite(view.plannedDamage()) && view.plannedDamage() >= 0.0);
+    QVERIFY(view.meterLabel()->text().contains(QStringLiteral("planner")));
+    // Changing an override makes the planner's prediction stale.
+    const std::string module = view.plan().modules.front().module;
+    view.setOverride(module, "none");
+    QVERIFY(std::isnan(view.plannedDamage()));
 }
 
 void TestCompressView::runMakesVariantInMainWindow()

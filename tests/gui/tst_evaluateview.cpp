@@ -56,6 +56,7 @@ class TestEvaluateView : public QObject
 private Q_SLOTS:
     void initTestCase();
     void evaluateAndExport();
+    void exportVariantFolder();
 
 private:
     std::shared_ptr<lathe::LoadedModel> m_demo;
@@ -182,6 +183,21 @@ void TestEvaluateView::evaluateAndExport()
         int8->comparison.kld.mean);
     QCOMPARE(first.value(QStringLiteral("same_top")).toDouble(), int8->comparison.sameTop);
     QVERIFY(json.value(QStringLiteral("original")).toObject().contains(QStringLiteral("name")));
+}
+
+void TestEvaluateView::exportVariantFolder()
+{
+    // The facade's export: an HF folder with the recipe beside it, which opens and runs.
+    const QString out = m_dir.filePath(QStringLiteral("int8-variant"));
+    lathe::exportVariantHf(*m_int8, out.toStdString());
+    QVERIFY(QFile::exists(out + QStringLiteral("/config.json")));
+    QVERIFY(QFile::exists(out + QStringLiteral("/recipe.yaml")));
+    QFile recipe(out + QStringLiteral("/recipe.yaml"));
+    QVERIFY(recipe.open(QIODevice::ReadOnly));
+    QCOMPARE(recipe.readAll().toStdString(), m_int8->variantInfo()->recipeYaml);
+    const auto reloaded = lathe::LoadedModel::load(out.toStdString());
+    QVERIFY(reloaded->runnable());
+    QCOMPARE(reloaded->summary().parameters, m_demo->summary().parameters);
 }
 
 QTEST_MAIN(TestEvaluateView)
