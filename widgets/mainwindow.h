@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// MainWindow: Lathe's one window. A vertical mode bar (Start, Model, Inspect, Sensitivity, Compress,
-// Evaluate) selects the central view; the variant bar above it lists the open model and the
-// variants made from it (the window owns them); the Log and Jobs docks are shared by all modes.
-// Models open in a worker thread (JobRunner), from the File menu, the Start view, the command line
-// or a drop anywhere on the window.
+// MainWindow: Lathe's one window. A vertical mode bar (Start, Model, Inspect, Sensitivity,
+// Compress, Evaluate) selects the central view; the variant bar above it lists the open model and
+// the variants made from it (the window owns them); the Log and Jobs docks are shared by all
+// modes. Models open in a worker thread (JobRunner), from the File menu, the Start view, the
+// command line or a drop anywhere on the window.
 #pragma once
 
 #include <QMainWindow>

@@ -115,7 +115,8 @@ std::uint64_t residentBytes()
     if (read != 2)
         return 0;
     const long page = sysconf(_SC_PAGESIZE);
-    return static_cast<std::uint64_t>(resident) * static_cast<std::uint64_t>(page > 0 ? page : 4096);
+    return static_cast<std::uint64_t>(resident)
+        * static_cast<std::uint64_t>(page > 0 ? page : 4096);
 }
 
 } // namespace
@@ -292,7 +293,8 @@ VariantEvaluation evaluateVariant(const LoadedModel &base, const LoadedModel &va
             const SpeedProbe speed = probeSpeed(variantTransformer, prompt, kGen, cancel);
             r.prefillTokensPerSecond = speed.prefillTokensPerSecond();
             r.decodeTokensPerSecond = speed.decodeTokensPerSecond();
-            reportProgress(progress, compareShare + (1.0 - compareShare) / 2, "timing the original");
+            reportProgress(
+                progress, compareShare + (1.0 - compareShare) / 2, "timing the original");
             r.baseDecodeTokensPerSecond
                 = probeSpeed(baseTransformer, prompt, kGen, cancel).decodeTokensPerSecond();
         }

@@ -128,7 +128,8 @@ void TestEvaluateView::evaluateAndExport()
     }
     const auto int8 = table->evaluationAt(1);
     const auto int3 = table->evaluationAt(2);
-    QVERIFY2(int8->comparison.sameTop >= 95.0, qPrintable(QString::number(int8->comparison.sameTop)));
+    QVERIFY2(
+        int8->comparison.sameTop >= 95.0, qPrintable(QString::number(int8->comparison.sameTop)));
     QVERIFY(int8->comparison.kld.mean < int3->comparison.kld.mean);
     // Both ran on the same windows of the same text.
     QCOMPARE(int8->comparison.pplBase, int3->comparison.pplBase);

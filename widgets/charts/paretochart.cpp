@@ -31,7 +31,8 @@ ParetoChart::ParetoChart(QWidget *parent)
     rebuild();
 }
 
-void ParetoChart::setPoints(const QList<Point> &points, const QString &xLabel, const QString &yLabel)
+void ParetoChart::setPoints(
+    const QList<Point> &points, const QString &xLabel, const QString &yLabel)
 {
     m_points.clear();
     // Points without both numbers (not evaluated yet) have no place on the chart.
@@ -149,9 +150,9 @@ QString ParetoChart::csv() const
         const bool isFront = std::any_of(onFront.begin(), onFront.end(),
             [&](const Point &f) { return f.label == pt.label && f.x == pt.x && f.y == pt.y; });
         out += csvField(pt.label) + QLatin1Char(',') + csvNumber(pt.x) + QLatin1Char(',')
-            + csvNumber(pt.y) + QLatin1Char(',') + (pt.original ? QStringLiteral("1") : QStringLiteral("0"))
-            + QLatin1Char(',') + (isFront ? QStringLiteral("1") : QStringLiteral("0"))
-            + QLatin1Char('\n');
+            + csvNumber(pt.y) + QLatin1Char(',')
+            + (pt.original ? QStringLiteral("1") : QStringLiteral("0")) + QLatin1Char(',')
+            + (isFront ? QStringLiteral("1") : QStringLiteral("0")) + QLatin1Char('\n');
     }
     return out;
 }

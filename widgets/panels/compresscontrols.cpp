@@ -328,7 +328,8 @@ void CompressControls::setRecipe(const lathe::Recipe &recipe)
 {
     m_updating = true;
     m_hidden = recipe;
-    const lathe::QuantizationStage stage = recipe.quantization.value_or(lathe::QuantizationStage {});
+    const lathe::QuantizationStage stage
+        = recipe.quantization.value_or(lathe::QuantizationStage {});
     if (m_hidden.quantization)
         m_hidden.quantization->rules.clear();
     selectData(m_method, QString::fromStdString(stage.method));

@@ -385,9 +385,10 @@ void EvaluateView::onJobDone(EvaluateJob *job)
         auto result = job->takeResult();
         if (result && row > 0 && job->request().base == m_original) {
             m_model->setEvaluation(row, std::move(result));
-            m_status->setText(tr("Evaluated %1 in %2 s.")
-                                  .arg(QString::fromStdString(job->request().variant->displayName()),
-                                      QLocale().toString(job->elapsedMs() / 1000.0, 'f', 1)));
+            m_status->setText(
+                tr("Evaluated %1 in %2 s.")
+                    .arg(QString::fromStdString(job->request().variant->displayName()),
+                        QLocale().toString(job->elapsedMs() / 1000.0, 'f', 1)));
             updateCharts();
             if (row == currentRow() || currentRow() <= 0)
                 setCurrentRow(row);
@@ -489,7 +490,10 @@ void EvaluateView::updateHistogram()
     m_histogramNote->setText(
         tr("<b>KL divergence per token</b> of %1: median %2, 99%: %3, max %4 nats over %5 "
            "tokens")
-            .arg(m_model->index(row, VariantTableModel::NameColumn).data().toString().toHtmlEscaped(),
+            .arg(m_model->index(row, VariantTableModel::NameColumn)
+                     .data()
+                     .toString()
+                     .toHtmlEscaped(),
                 QLocale().toString(d.percentiles.median, 'g', 3),
                 QLocale().toString(d.percentiles.p99, 'g', 3), QLocale().toString(d.max, 'g', 3),
                 QLocale().toString(qlonglong(kld.size()))));

@@ -97,7 +97,8 @@ void VariantBar::setOriginal(const lathe::LoadedModel *model)
     m_current = -1;
     m_empty->setVisible(model == nullptr);
     if (model) {
-        makeChip(originalLabel(*model), QDir::toNativeSeparators(QString::fromStdString(model->path())));
+        makeChip(
+            originalLabel(*model), QDir::toNativeSeparators(QString::fromStdString(model->path())));
         setCurrentIndex(0);
     } else {
         Q_EMIT currentChanged(-1);
