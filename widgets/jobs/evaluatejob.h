@@ -35,6 +35,13 @@ public:
     const EvaluateRequest &request() const { return m_request; }
     // GUI thread, after finished(): the measurement; later calls return nullptr.
     std::shared_ptr<const lathe::VariantEvaluation> takeResult();
+    // GUI thread, once done and handled: drops both models, so a job kept in the Jobs history
+    // does not pin a variant or a closed model in memory.
+    void releaseModels()
+    {
+        m_request.base.reset();
+        m_request.variant.reset();
+    }
 
 protected:
     void run(const lathe::ProgressFn &progress, const lathe::CancelToken &cancel) override;

@@ -35,6 +35,8 @@ public:
     // GUI thread, after finished().
     const lathe::Recipe &plannedRecipe() const { return m_planned; }
     double predictedDamage() const { return m_damage; }
+    // GUI thread, once done and handled: see QuantizeJob::releaseModel().
+    void releaseModel() { m_request.model.reset(); }
 
 protected:
     void run(const lathe::ProgressFn &progress, const lathe::CancelToken &cancel) override;

@@ -34,6 +34,9 @@ public:
 
     const QuantizeRequest &request() const { return m_request; }
     std::shared_ptr<lathe::LoadedModel> takeResult();
+    // GUI thread, once done and handled: drops the request's model, so a job kept in the Jobs
+    // history does not pin a closed model's memory.
+    void releaseModel() { m_request.model.reset(); }
 
     // Whether any module of the recipe uses a method that reads calibration text.
     static bool needsCalibration(const lathe::Recipe &recipe);

@@ -479,6 +479,7 @@ void CompressView::onQuantizeDone(QuantizeJob *job)
     default:
         break;
     }
+    job->releaseModel();
     if (current)
         m_job = nullptr;
     updateControls();
@@ -510,6 +511,7 @@ void CompressView::onPlanDone(PlanBudgetJob *job)
         m_controls->setStatus(tr("Planning cancelled. The overrides are unchanged."));
         Q_EMIT runCancelled();
     }
+    job->releaseModel();
     if (current)
         m_job = nullptr;
     updateControls();

@@ -411,6 +411,7 @@ void EvaluateView::onJobDone(EvaluateJob *job)
     default:
         break;
     }
+    job->releaseModels();
     m_jobs.removeAll(QPointer<EvaluateJob>(job));
     if (!isRunning()) {
         m_jobs.clear();
