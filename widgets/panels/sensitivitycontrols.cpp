@@ -151,16 +151,16 @@ SensitivityControls::SensitivityControls(QWidget *parent)
     restoreSettings();
 }
 
-lathe::RtnFormat SensitivityControls::format() const
+lathe::WeightFormat SensitivityControls::format() const
 {
-    lathe::RtnFormat f;
+    lathe::WeightFormat f;
     f.bits = m_bits->value();
     f.groupSize = m_group->currentData().toInt();
     f.symmetric = m_symmetric->isChecked();
     return f;
 }
 
-void SensitivityControls::setFormat(const lathe::RtnFormat &format)
+void SensitivityControls::setFormat(const lathe::WeightFormat &format)
 {
     m_bits->setValue(format.bits);
     const int index = m_group->findData(format.groupSize);

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "analysis/activationstats.h"
-#include "quant/rtnformat.h"
+#include "quant/weightformat.h"
 
 #include <QWidget>
 
@@ -29,8 +29,8 @@ class SensitivityControls : public QWidget
 public:
     explicit SensitivityControls(QWidget *parent = nullptr);
 
-    lathe::RtnFormat format() const;
-    void setFormat(const lathe::RtnFormat &format);
+    lathe::WeightFormat format() const;
+    void setFormat(const lathe::WeightFormat &format);
     QString calibrationFile() const;
     void setCalibrationFile(const QString &path);
     lathe::ActivationStatsOptions windows() const;

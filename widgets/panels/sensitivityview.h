@@ -50,8 +50,8 @@ public:
     std::shared_ptr<const lathe::LoadedModel> model() const { return m_model; }
 
     // The settings the next run uses (see SensitivityControls).
-    lathe::RtnFormat format() const { return m_controls->format(); }
-    void setFormat(const lathe::RtnFormat &format) { m_controls->setFormat(format); }
+    lathe::WeightFormat format() const { return m_controls->format(); }
+    void setFormat(const lathe::WeightFormat &format) { m_controls->setFormat(format); }
     QString calibrationFile() const { return m_controls->calibrationFile(); }
     // Remembered in QSettings; empty means the built-in generated stories.
     void setCalibrationFile(const QString &path) { m_controls->setCalibrationFile(path); }
