@@ -72,6 +72,7 @@ int main(int argc, char **argv)
     commands.push_back(addChatCommand(app, globals));
     commands.push_back(addBenchTokenizerCommand(app, globals));
     commands.push_back(addAnalyzeCommand(app, globals));
+    commands.push_back(addQuantizeCommand(app, globals));
 
     try {
         app.parse(argc, argv);

@@ -387,9 +387,11 @@ QuantizeResult quantizeModel(const std::shared_ptr<const Model> &base, const Rec
                 groups.at(input).captured = &c;
         }
 
+        // Every fold first: o_proj's and down_proj's scales change v_proj's and up_proj's rows.
+        for (auto &[input, g] : groups)
+            quantizer.scale(g);
         std::size_t done = 0;
         for (auto &[input, g] : groups) {
-            quantizer.scale(g);
             for (const ModulePlan *m : g.modules) {
                 cancel.throwIfCancelled();
                 reportProgress(progress,
