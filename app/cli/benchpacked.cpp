@@ -7,6 +7,8 @@
 #include "model/model.h"
 #include "model/transformer.h"
 #include "quant/packedmatrix.h"
+#include "quant/packedmatvec.h"
+#include "quant/rtn.h"
 
 #include <chrono>
 #include <map>
@@ -30,7 +32,7 @@ nlohmann::ordered_json benchPackedVariant(const std::shared_ptr<Model> &base,
         if (w.dim() != 2 || name.find("_proj.weight") == std::string::npos)
             continue;
         cancelToken().throwIfCancelled();
-        auto matrix = std::make_shared<PackedMatrix>(packRtn(w, format));
+        auto matrix = std::make_shared<PackedMatrix>(packWeight(w, format));
         packedBytes += matrix->storageBytes();
         packedWeights += w.numel();
         packed[name] = std::move(matrix);
@@ -46,6 +48,7 @@ nlohmann::ordered_json benchPackedVariant(const std::shared_ptr<Model> &base,
         packedWeights > 0 ? double(packedBytes) * 8.0 / double(packedWeights) : 0.0;
     j["weight_bytes"] = variant->weightBytes();
     j["pack_seconds"] = packSeconds;
+    j["kernel"] = packedMatvecPathName(packedMatvecBestPath());
     j["prefill_tokens_per_s"] = speed.prefillTokensPerSecond();
     j["decode_tokens_per_s"] = speed.decodeTokensPerSecond();
     j["decode_speedup"] = f32DecodeTokensPerSecond > 0
