@@ -275,9 +275,12 @@ Command addQuantizeCommand(CLI::App &parent, GlobalOptions &globals)
     cmd->add_option("--ctx", o->ctx,
         "Tokens per calibration window (default: the recipe's, 256, at most the model's "
         "context)");
+    std::string candidates;
+    for (const std::string &c : PlanSettings {}.candidates)
+        candidates += (candidates.empty() ? "" : ", ") + c;
     cmd->add_option("--target-bpw", o->targetBpw,
-        "Plan per-module formats for this mean bits per weight (candidates int3-g64, "
-        "int4-g128, int4-g32, int8 unless the recipe lists others)");
+        "Plan per-module formats for this mean bits per weight (candidates " + candidates
+            + " unless the recipe lists others)");
     cmd->add_option("--out", o->out, "Folder to write (must not exist)")->required();
     cmd->add_flag("--overwrite", o->overwrite, "Replace --out when it exists");
     addCommonOptions(*cmd, globals);
