@@ -15,10 +15,47 @@ namespace {
 
 int containerFor(int bits)
 {
-    return bits <= 2 ? 2 : bits <= 4 ? 4 : 8;
+    return bits <= 3 ? bits : bits <= 4 ? 4 : 8;
+}
+
+// Code j of a group whose codes start at `group`.
+int groupCode(const PackedMatrix &m, const std::uint8_t *group, std::int64_t j)
+{
+    if (m.containerBits == 3) {
+        const std::int64_t lowBytes = m.groupStride / 4;
+        const HighNibble h = threeBitHighNibble(lowBytes, j / 4);
+        const int s = int(j % 4);
+        return ((group[j / 4] >> (2 * s)) & 3)
+            | (((group[lowBytes + h.byte] >> (h.shift + s)) & 1) << 2);
+    }
+    const std::int64_t perByte = 8 / m.containerBits;
+    return (group[j / perByte] >> (int(j % perByte) * m.containerBits))
+        & ((1 << m.containerBits) - 1);
+}
+
+void setGroupCode(const PackedMatrix &m, std::uint8_t *group, std::int64_t j, std::uint8_t v)
+{
+    if (m.containerBits == 3) {
+        const std::int64_t lowBytes = m.groupStride / 4;
+        const HighNibble h = threeBitHighNibble(lowBytes, j / 4);
+        const int s = int(j % 4);
+        group[j / 4] |= std::uint8_t((v & 3) << (2 * s));
+        group[lowBytes + h.byte] |= std::uint8_t((v >> 2) << (h.shift + s));
+        return;
+    }
+    const std::int64_t perByte = 8 / m.containerBits;
+    group[j / perByte] |= std::uint8_t(v << (int(j % perByte) * m.containerBits));
 }
 
 } // namespace
+
+HighNibble threeBitHighNibble(std::int64_t lowBytes, std::int64_t p)
+{
+    const std::int64_t runStart = p / 16 * 16;
+    const std::int64_t half = std::min<std::int64_t>(16, lowBytes - runStart) / 2;
+    const std::int64_t k = p - runStart;
+    return { runStart / 2 + k % half, int(k / half) * 4 };
+}
 
 std::size_t PackedMatrix::storageBytes() const
 {
@@ -40,11 +77,8 @@ double PackedMatrix::bitsPerWeight() const
 
 std::uint8_t PackedMatrix::code(std::int64_t row, std::int64_t col) const
 {
-    const std::int64_t index = (col / group) * groupStride + col % group;
-    const std::int64_t perByte = 8 / containerBits;
-    const std::uint8_t byte = codes[std::size_t(row * rowBytes + index / perByte)];
-    const int shift = int(index % perByte) * containerBits;
-    return std::uint8_t((byte >> shift) & ((1 << containerBits) - 1));
+    return std::uint8_t(
+        groupCode(*this, codes.data() + row * rowBytes + (col / group) * groupBytes, col % group));
 }
 
 at::Tensor PackedMatrix::dequantize() const
@@ -56,17 +90,15 @@ at::Tensor PackedMatrix::dequantizeRows(std::int64_t begin, std::int64_t end) co
 {
     at::Tensor out = at::empty({ end - begin, cols }, at::kFloat);
     float *o = out.data_ptr<float>();
-    const std::int64_t perByte = 8 / containerBits;
-    const int mask = (1 << containerBits) - 1;
     for (std::int64_t r = begin; r < end; ++r) {
         const std::uint8_t *row = codes.data() + r * rowBytes;
         for (std::int64_t g = 0; g < groupsPerRow; ++g) {
             const float scale = scales[std::size_t(r * groupsPerRow + g)];
             const float zero = float(zeros[std::size_t(r * groupsPerRow + g)]);
             const std::int64_t n = std::min(group, cols - g * group);
+            const std::uint8_t *codesOfGroup = row + g * groupBytes;
             for (std::int64_t j = 0; j < n; ++j) {
-                const std::int64_t index = g * groupStride + j;
-                const int u = (row[index / perByte] >> (int(index % perByte) * containerBits)) & mask;
+                const int u = groupCode(*this, codesOfGroup, j);
                 // (u - zero) is exact in float; one multiply, as fakeQuantizeRtn does.
                 *o++ = codebook.empty() ? (float(u) - zero) * scale : codebook[std::size_t(u)] * scale;
             }
@@ -86,7 +118,8 @@ PackedMatrix packCodes(const WeightFormat &format, std::int64_t rows, std::int64
     m.groupsPerRow = (cols + m.group - 1) / m.group;
     m.groupStride = (m.group + 7) / 8 * 8;
     m.containerBits = containerFor(format.bits);
-    m.rowBytes = m.groupsPerRow * m.groupStride * m.containerBits / 8;
+    m.groupBytes = m.groupStride * m.containerBits / 8;
+    m.rowBytes = m.groupsPerRow * m.groupBytes;
     const bool codebook = format.scheme != WeightScheme::Integer;
     if (codebook)
         m.codebook = codebookValues(format);
@@ -115,7 +148,6 @@ PackedMatrix packCodes(const WeightFormat &format, std::int64_t rows, std::int64
     }
     const int maxCode = (1 << format.bits) - 1;
     m.codes.assign(std::size_t(m.rows * m.rowBytes), 0);
-    const std::int64_t perByte = 8 / m.containerBits;
     for (std::int64_t r = 0; r < m.rows; ++r)
         for (std::int64_t g = 0; g < m.groupsPerRow; ++g) {
             const std::uint8_t zero = m.zeros[std::size_t(r * m.groupsPerRow + g)];
@@ -128,9 +160,7 @@ PackedMatrix packCodes(const WeightFormat &format, std::int64_t rows, std::int64
                     throw InvalidArgument("packing " + format.name() + " codes: code "
                         + std::to_string(v) + " does not fit in " + std::to_string(format.bits)
                         + " bits");
-                const std::int64_t index = g * m.groupStride + j;
-                m.codes[std::size_t(r * m.rowBytes + index / perByte)]
-                    |= std::uint8_t(v << (int(index % perByte) * m.containerBits));
+                setGroupCode(m, m.codes.data() + r * m.rowBytes + g * m.groupBytes, j, v);
             }
         }
     return m;

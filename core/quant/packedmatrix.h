@@ -23,12 +23,14 @@ struct PackedMatrix {
     std::int64_t group = 0;        // columns per scale (cols for per-channel)
     std::int64_t groupsPerRow = 0; // ceil(cols / group)
     std::int64_t groupStride = 0;  // codes stored per group: group rounded up to 8
-    int containerBits = 8;         // bits each code occupies: 2, 4 or 8 (3 bits use 4, ...)
-    std::int64_t rowBytes = 0;     // bytes of codes per row: groupsPerRow * groupStride codes
+    int containerBits = 8;         // bits each code occupies: 2, 3, 4 or 8 (5-7 bits use 8)
+    std::int64_t groupBytes = 0;   // bytes of codes per group: groupStride * containerBits / 8
+    std::int64_t rowBytes = 0;     // bytes of codes per row: groupsPerRow * groupBytes
     // Unsigned codes u, row after row, group after group (each group starts on a byte, so the
     // kernel reads whole runs of 8 codes); a 2- or 4-bit container holds the code of the
-    // lowest column in its lowest bits. The value is scale * (u - zero). Padding (a ragged
-    // last group, a group not a multiple of 8) holds the zero code, so it decodes to 0.
+    // lowest column in its lowest bits. 3-bit codes: see threeBitHighNibble(). The value is
+    // scale * (u - zero). Padding (a ragged last group, a group not a multiple of 8) holds the
+    // zero code, so it decodes to 0.
     std::vector<std::uint8_t> codes;
     std::vector<float> scales;       // [rows * groupsPerRow]
     std::vector<std::uint8_t> zeros; // [rows * groupsPerRow]; symmetric: all 2^(bits-1);
@@ -55,6 +57,20 @@ struct PackedMatrix {
     // tile at a time.
     at::Tensor dequantizeRows(std::int64_t begin, std::int64_t end) const;
 };
+
+// 3-bit codes are stored in two planes per group, so that they cost exactly 3 bits and the
+// kernel reads them like 2-bit codes plus one more vector: first the low two bits of every
+// code laid out as in a 2-bit container (lowBytes = groupStride / 4 bytes), then the third
+// bits (groupStride / 8 bytes). The third bits of the four codes of low byte p form one nibble
+// (code 4p + s at bit s). Within each run of 16 low bytes (the last run of a group may be
+// shorter: t bytes) the nibble of the run's byte k sits in byte k mod (t / 2) of the run's
+// t / 2 high bytes, in its low half for k < t / 2 and its high half after, so 8 high bytes
+// widened to 16 lanes serve a whole 16-byte block of low codes.
+struct HighNibble {
+    std::int64_t byte; // offset within the group's high plane
+    int shift;         // 0 or 4
+};
+HighNibble threeBitHighNibble(std::int64_t lowBytes, std::int64_t p);
 
 // Packs codes a quantizer chose: `codes` [rows, groups, group] (any dtype holding integers in
 // [0, 2^bits - 1]; columns past `cols` in the last group are ignored), `scales` and `zeros`

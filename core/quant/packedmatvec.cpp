@@ -19,9 +19,10 @@ namespace packedkernel {
 
 std::int64_t kernelXStride(const PackedMatrix &m, int blockBytes)
 {
-    const std::int64_t groupBytes = m.groupStride * m.containerBits / 8;
-    const std::int64_t blocks = (groupBytes + blockBytes - 1) / blockBytes;
-    return blocks * blockBytes * (8 / m.containerBits);
+    const int bits = planeBits(m.containerBits);
+    const std::int64_t lowBytes = m.groupStride * bits / 8;
+    const std::int64_t blocks = (lowBytes + blockBytes - 1) / blockBytes;
+    return blocks * blockBytes * (8 / bits);
 }
 
 void toKernelOrder(const PackedMatrix &m, int blockBytes, const float *x, float *out,
@@ -30,13 +31,14 @@ void toKernelOrder(const PackedMatrix &m, int blockBytes, const float *x, float 
     // Runs on every call before the parallel part, so shifts instead of divisions: codes per
     // byte and block bytes are powers of two.
     const std::int64_t stride = kernelXStride(m, blockBytes);
-    const int perByteLog = m.containerBits == 8 ? 0 : m.containerBits == 4 ? 1 : 2;
+    const int bits = planeBits(m.containerBits);
+    const int perByteLog = bits == 8 ? 0 : bits == 4 ? 1 : 2;
     const int blockLog = blockBytes == 16 ? 4 : blockBytes == 8 ? 3 : 0;
     const std::int64_t slotMask = (std::int64_t(1) << perByteLog) - 1;
     const std::int64_t laneMask = blockBytes - 1;
     float factor[4];
     for (int s = 0; s < 4; ++s)
-        factor[s] = scaleSlots ? std::ldexp(1.0f, -s * m.containerBits) : 1.0f;
+        factor[s] = scaleSlots ? std::ldexp(1.0f, -s * bits) : 1.0f;
     std::fill(out, out + m.groupsPerRow * stride, 0.0f);
     for (std::int64_t g = 0; g < m.groupsPerRow; ++g) {
         const float *xg = x + g * m.group;
@@ -65,7 +67,7 @@ const float *zeroFloatTable(int containerBits)
         return t;
     };
     static const std::array<float, 4 * 256> two = make(2), four = make(4);
-    return containerBits == 2 ? two.data() : four.data();
+    return planeBits(containerBits) == 2 ? two.data() : four.data();
 }
 
 } // namespace packedkernel
@@ -105,9 +107,39 @@ void rowsScalar(const RowsArgs &a, std::int64_t r0, std::int64_t r1)
     }
 }
 
+// Portable path for 3-bit codes: the low plane as 2-bit codes, the third bit from the high one.
+template <bool Table>
+void rowsScalar3(const RowsArgs &a, std::int64_t r0, std::int64_t r1)
+{
+    for (std::int64_t r = r0; r < r1; ++r) {
+        const std::uint8_t *row = a.codes + r * a.rowBytes;
+        float sum = 0.0f;
+        for (std::int64_t g = 0; g < a.groups; ++g) {
+            const std::uint8_t *low = row + g * a.groupBytes;
+            const std::uint8_t *high = low + a.lowBytes;
+            const float *xg = a.x + g * a.xStride;
+            const int zero = a.zeros[r * a.groups + g];
+            float d[4] = {};
+            for (std::int64_t k = 0; k < a.lowBytes; ++k) {
+                const HighNibble h = threeBitHighNibble(a.lowBytes, k);
+                const int nibble = high[h.byte] >> h.shift;
+                for (int s = 0; s < 4; ++s) {
+                    const int u = ((low[k] >> (2 * s)) & 3) | (((nibble >> s) & 1) << 2);
+                    const float w = Table ? a.codebook[u] : float(u - zero);
+                    d[s] += w * xg[k * 4 + s];
+                }
+            }
+            sum += a.scales[r * a.groups + g] * ((d[0] + d[1]) + (d[2] + d[3]));
+        }
+        a.y[r] = sum;
+    }
+}
+
 RowsFn scalarRows(int containerBits, bool table)
 {
     switch (containerBits) {
+    case 3:
+        return table ? rowsScalar3<true> : rowsScalar3<false>;
     case 8:
         return table ? rowsScalar<8, true> : rowsScalar<8, false>;
     case 4:
@@ -122,7 +154,10 @@ int blockBytesOf(PackedMatvecPath path)
     return path == PackedMatvecPath::Avx512 ? 16 : path == PackedMatvecPath::Avx2 ? 8 : 1;
 }
 
-RowsFn rowsFor(PackedMatvecPath path, int containerBits, int decode)
+// The vector paths have no kernel for 3-bit codebooks (no format uses one): those fall back
+// to the portable path, which the x layout of any path suits only for blocks of one byte,
+// hence the path is settled before x is laid out.
+RowsFn vectorRows(PackedMatvecPath path, int containerBits, int decode)
 {
     switch (path) {
     case PackedMatvecPath::Avx512:
@@ -130,7 +165,7 @@ RowsFn rowsFor(PackedMatvecPath path, int containerBits, int decode)
     case PackedMatvecPath::Avx2:
         return avx2Rows(containerBits, decode);
     default:
-        return scalarRows(containerBits, decode != kInteger);
+        return nullptr;
     }
 }
 
@@ -224,21 +259,27 @@ void packedMatvec(const PackedMatrix &m, const float *x, float *y, PackedMatvecP
     if (m.rows == 0)
         return;
     const bool table = !m.codebook.empty();
-    const int blockBytes = blockBytesOf(path);
-
     thread_local Scratch scratch;
-    const std::int64_t xStride = kernelXStride(m, blockBytes);
-    float *xk = aligned64(scratch.x, std::size_t(m.groupsPerRow * xStride));
-    // The AVX-512 path leaves 2- and 4-bit integer codes in place (see its weights()).
-    const bool inPlaceCodes
-        = path == PackedMatvecPath::Avx512 && !table && m.containerBits < 8;
-    toKernelOrder(m, blockBytes, x, xk, inPlaceCodes);
     if (table) {
         // Padded to the container's code count, so a padding code never reads past the end.
         scratch.table.fill(0.0f);
         const std::size_t n = std::min<std::size_t>(m.codebook.size(), 256);
         std::copy_n(m.codebook.begin(), n, scratch.table.begin());
     }
+    const int decode = decodeOf(scratch.table, m);
+    RowsFn rows = vectorRows(path, m.containerBits, decode);
+    if (!rows) {
+        path = PackedMatvecPath::Scalar;
+        rows = scalarRows(m.containerBits, table);
+    }
+    const int blockBytes = blockBytesOf(path);
+
+    const std::int64_t xStride = kernelXStride(m, blockBytes);
+    float *xk = aligned64(scratch.x, std::size_t(m.groupsPerRow * xStride));
+    // The AVX-512 path leaves 2-, 3- and 4-bit integer codes in place (see its weights()).
+    const bool inPlaceCodes
+        = path == PackedMatvecPath::Avx512 && !table && m.containerBits < 8;
+    toKernelOrder(m, blockBytes, x, xk, inPlaceCodes);
 
     RowsArgs a;
     a.codes = m.codes.data();
@@ -250,10 +291,10 @@ void packedMatvec(const PackedMatrix &m, const float *x, float *y, PackedMatvecP
     a.y = y;
     a.rowBytes = m.rowBytes;
     a.groups = m.groupsPerRow;
-    a.groupBytes = m.groupStride * m.containerBits / 8;
+    a.groupBytes = m.groupBytes;
+    a.lowBytes = m.groupStride * planeBits(m.containerBits) / 8;
     a.xStride = xStride;
     a.containerBits = m.containerBits;
-    const RowsFn rows = rowsFor(path, m.containerBits, decodeOf(scratch.table, m));
 
     const int threads = threadCount();
     if (threads <= 1 || m.rows * m.cols < kSerialWork) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The AVX2 path of packedMatvec, for CPUs without AVX-512: as the AVX-512 path with blocks of
 // 8 code bytes widened to 8 lanes. 16-entry codebooks take two vpermps and a blend, 256-entry
-// ones a gather.
+// ones a gather. 3-bit codes: the low plane as 2-bit codes, each slot's third bit OR-ed in
+// from the high lanes.
 #include "quant/packedmatvecimpl.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -18,9 +19,16 @@ namespace lathe::packedkernel {
 namespace {
 
 template <int Bits>
-LATHE_AVX2_INLINE __m256i codeSlot(__m256i bytes, int s)
+LATHE_AVX2_INLINE __m256i codeSlot(__m256i bytes, __m256i high, int s)
 {
-    if constexpr (Bits == 8) {
+    if constexpr (Bits == 3) {
+        // The slot's third bit is bit s of the high lane; it becomes bit 2 of the code.
+        const __m256i third = s < 2 ? _mm256_slli_epi32(high, 2 - s)
+                            : s == 2 ? high
+                                     : _mm256_srli_epi32(high, 1);
+        return _mm256_or_si256(codeSlot<2>(bytes, high, s),
+                               _mm256_and_si256(third, _mm256_set1_epi32(4)));
+    } else if constexpr (Bits == 8) {
         return bytes;
     } else {
         constexpr int mask = (1 << Bits) - 1;
@@ -53,15 +61,17 @@ LATHE_AVX2_INLINE __m256 weights(__m256i u, __m256i zero, const Tables &t, const
 }
 
 template <int Bits, bool Table, int R>
-LATHE_AVX2_INLINE void block(const __m256i *bytes, const float *xb, bool odd,
-    const __m256i *zero, const Tables &t, const float *table, __m256 *d0, __m256 *d1)
+LATHE_AVX2_INLINE void block(const __m256i *bytes, const __m256i *high, const float *xb,
+    bool odd, const __m256i *zero, const Tables &t, const float *table, __m256 *d0, __m256 *d1)
 {
+    constexpr int P = 8 / planeBits(Bits);
     #pragma GCC unroll 8
-    for (int s = 0; s < 8 / Bits; ++s) {
+    for (int s = 0; s < P; ++s) {
         const __m256 xs = _mm256_load_ps(xb + 8 * s);
         #pragma GCC unroll 8
         for (int i = 0; i < R; ++i) {
-            const __m256 w = weights<Bits, Table>(codeSlot<Bits>(bytes[i], s), zero[i], t, table);
+            const __m256 w = weights<Bits, Table>(
+                codeSlot<Bits>(bytes[i], Bits == 3 ? high[i] : bytes[i], s), zero[i], t, table);
             if ((s + (odd ? 1 : 0)) % 2 == 0)
                 d0[i] = _mm256_fmadd_ps(w, xs, d0[i]);
             else
@@ -75,6 +85,67 @@ LATHE_AVX2_INLINE __m256i load8(const std::uint8_t *p)
     return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(p)));
 }
 
+// Up to 8 bytes from p, the lanes after them zero (never reads past the last of them).
+LATHE_AVX2_INLINE __m256i loadPartial(const std::uint8_t *p, int count)
+{
+    std::uint64_t word = 0;
+    std::memcpy(&word, p, std::size_t(count));
+    return _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(std::int64_t(word)));
+}
+
+// 3-bit codes: where the lanes of 8-byte block c of a group find their high nibbles
+// (PackedMatrix's threeBitHighNibble()). In a full run of 16 low bytes, block 2b reads the
+// run's 8 high bytes as they are, block 2b + 1 shifted by 4. A shorter last run of t bytes has
+// t / 2 high bytes: lane k (run byte kk) reads byte kk mod (t / 2), permuted into place.
+struct HighLayout {
+    std::int64_t fullRuns = 0;
+    int tailHalf = 0;        // t / 2
+    __m256i index[2], shift[2]; // the tail run's two blocks
+};
+
+LATHE_AVX2 inline HighLayout highLayout(std::int64_t lowBytes)
+{
+    HighLayout h;
+    h.fullRuns = lowBytes / 16;
+    const int t = int(lowBytes % 16);
+    h.tailHalf = t / 2;
+    for (int half = 0; half < 2; ++half) {
+        alignas(32) std::int32_t index[8] = {}, shift[8] = {};
+        for (int k = 0; k < 8; ++k) {
+            const int kk = 8 * half + k;
+            if (kk < t) {
+                index[k] = kk % h.tailHalf;
+                shift[k] = kk / h.tailHalf * 4;
+            }
+        }
+        h.index[half] = _mm256_load_si256(reinterpret_cast<const __m256i *>(index));
+        h.shift[half] = _mm256_load_si256(reinterpret_cast<const __m256i *>(shift));
+    }
+    return h;
+}
+
+LATHE_AVX2_INLINE __m256i highLanes(const std::uint8_t *high, std::int64_t c, const HighLayout &h)
+{
+    const std::int64_t run = c / 2;
+    if (run < h.fullRuns)
+        return _mm256_srli_epi32(load8(high + run * 8), int(c % 2) * 4);
+    const __m256i bytes = loadPartial(high + run * 8, h.tailHalf);
+    return _mm256_srlv_epi32(_mm256_permutevar8x32_epi32(bytes, h.index[c % 2]),
+                             h.shift[c % 2]);
+}
+
+// The high lanes of block b of each row (3-bit codes; nothing for other widths).
+template <int Bits, int R>
+LATHE_AVX2_INLINE void loadHigh(__m256i *high, const std::uint8_t *const *row,
+                                std::int64_t highOffset, std::int64_t b, const HighLayout &h)
+{
+    if constexpr (Bits == 3) {
+        #pragma GCC unroll 8
+        for (int i = 0; i < R; ++i)
+            high[i] = highLanes(row[i] + highOffset, b, h);
+    }
+}
+
 LATHE_AVX2_INLINE float hsum(__m256 v)
 {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -86,9 +157,12 @@ LATHE_AVX2_INLINE float hsum(__m256 v)
 template <int Bits, bool Table, int R>
 LATHE_AVX2_INLINE void rowsR(const RowsArgs &a, std::int64_t r)
 {
-    constexpr int P = 8 / Bits;
-    const std::int64_t fullBlocks = a.groupBytes / 8;
-    const int tailBytes = int(a.groupBytes % 8);
+    constexpr int P = 8 / planeBits(Bits);
+    const std::int64_t fullBlocks = a.lowBytes / 8;
+    const int tailBytes = int(a.lowBytes % 8);
+    HighLayout hl;
+    if constexpr (Bits == 3)
+        hl = highLayout(a.lowBytes);
     Tables t { _mm256_setzero_ps(), _mm256_setzero_ps() };
     if constexpr (Table && Bits <= 4) {
         t.lo = _mm256_loadu_ps(a.codebook);
@@ -113,36 +187,40 @@ LATHE_AVX2_INLINE void rowsR(const RowsArgs &a, std::int64_t r)
             d0[i] = _mm256_setzero_ps();
             d1[i] = _mm256_setzero_ps();
         }
-        __m256i bytes[R];
+        __m256i bytes[R], high[R];
         std::int64_t b = 0;
         for (; b + 2 <= fullBlocks; b += 2) {
             #pragma GCC unroll 8
             for (int i = 0; i < R; ++i)
                 bytes[i] = load8(row[i] + offset + b * 8);
-            block<Bits, Table, R>(bytes, xg + b * 8 * P, false, zero, t, a.codebook, d0, d1);
+            loadHigh<Bits, R>(high, row, offset + a.lowBytes, b, hl);
+            block<Bits, Table, R>(bytes, high, xg + b * 8 * P, false, zero, t, a.codebook, d0,
+                                  d1);
             #pragma GCC unroll 8
             for (int i = 0; i < R; ++i)
                 bytes[i] = load8(row[i] + offset + b * 8 + 8);
-            block<Bits, Table, R>(bytes, xg + (b + 1) * 8 * P, true, zero, t, a.codebook, d0,
-                                  d1);
+            loadHigh<Bits, R>(high, row, offset + a.lowBytes, b + 1, hl);
+            block<Bits, Table, R>(bytes, high, xg + (b + 1) * 8 * P, true, zero, t, a.codebook,
+                                  d0, d1);
         }
         if (b < fullBlocks) {
             #pragma GCC unroll 8
             for (int i = 0; i < R; ++i)
                 bytes[i] = load8(row[i] + offset + b * 8);
-            block<Bits, Table, R>(bytes, xg + b * 8 * P, false, zero, t, a.codebook, d0, d1);
+            loadHigh<Bits, R>(high, row, offset + a.lowBytes, b, hl);
+            block<Bits, Table, R>(bytes, high, xg + b * 8 * P, false, zero, t, a.codebook, d0,
+                                  d1);
             ++b;
         }
         if (tailBytes) {
             // Only the group's own bytes are read (the last row must not run past the codes);
             // the lanes after them read as code 0, against x = 0 in kernel order.
             #pragma GCC unroll 8
-            for (int i = 0; i < R; ++i) {
-                std::uint64_t word = 0;
-                std::memcpy(&word, row[i] + offset + b * 8, std::size_t(tailBytes));
-                bytes[i] = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(std::int64_t(word)));
-            }
-            block<Bits, Table, R>(bytes, xg + b * 8 * P, true, zero, t, a.codebook, d0, d1);
+            for (int i = 0; i < R; ++i)
+                bytes[i] = loadPartial(row[i] + offset + b * 8, tailBytes);
+            loadHigh<Bits, R>(high, row, offset + a.lowBytes, b, hl);
+            block<Bits, Table, R>(bytes, high, xg + b * 8 * P, true, zero, t, a.codebook, d0,
+                                  d1);
         }
         #pragma GCC unroll 8
         for (int i = 0; i < R; ++i)
@@ -175,6 +253,8 @@ RowsFn avx2Rows(int containerBits, int decode)
         return codebook ? rows<8, true> : rows<8, false>;
     case 4:
         return codebook ? rows<4, true> : rows<4, false>;
+    case 3:
+        return codebook ? nullptr : rows<3, false>;
     default:
         return codebook ? rows<2, true> : rows<2, false>;
     }

@@ -53,8 +53,9 @@ const std::vector<QuantType> &quantTypes()
             "4-bit integers with a zero point per 128 columns: fits skewed weights better"),
         entry("nf4", "4-bit normal-float levels (QLoRA), absmax per 64 columns"),
         entry("nf4-dq", "NF4 with 8-bit scales (double quantization): about 0.4 bits less"),
-        entry("int3-g64", "3-bit integers, a scale per 64 columns: lossy (codes kept in 4 bits)"),
-        entry("int3-g128", "3-bit integers, a scale per 128 columns: lossier (codes in 4 bits)"),
+        entry("int3-g32", "3-bit integers, a scale per 32 columns: the safest 3-bit choice"),
+        entry("int3-g64", "3-bit integers, a scale per 64 columns: lossy, 3.5 bits per weight"),
+        entry("int3-g128", "3-bit integers, a scale per 128 columns: lossier, 3.25 bits"),
         entry("int2-g32", "2-bit integers, a scale per 32 columns: experimental, heavy loss"),
         entry("int2-g64", "2-bit integers, a scale per 64 columns: experimental, heaviest loss"),
     };

@@ -56,7 +56,7 @@ double WeightFormat::bitsPerWeight(long long cols) const
     const long long group = groupSize == 0 ? cols : std::min<long long>(groupSize, cols);
     const long long groups = (cols + group - 1) / group;
     const long long stride = (group + 7) / 8 * 8;
-    const int container = bits <= 2 ? 2 : bits <= 4 ? 4 : 8;
+    const int container = bits <= 4 ? bits : 8; // see PackedMatrix::containerBits
     double bytes = double(groups * stride * container) / 8.0;
     if (scheme == WeightScheme::Nf4 && doubleQuant)
         bytes += double(groups) * (1.0 + 4.0 / 256.0); // 8-bit scale + its share of an f32

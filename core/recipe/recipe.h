@@ -50,9 +50,9 @@ struct SmoothQuantSettings {
 struct PlanSettings {
     double targetBitsPerWeight = 0.0; // over the quantized modules; 0 = use targetMegabytes
     double targetMegabytes = 0.0;     // whole model's weight bytes (f32 parts included)
-    // int3 codes sit in 4-bit containers (4.5 bits at g64), so they never beat int4-g128 on
-    // size; per-channel int4 and int2-g64 are the cheaper choices.
-    std::vector<std::string> candidates = { "int2-g64", "int4", "int4-g128", "int4-g32", "int8" };
+    // From 2.5 to 8 bits per weight (int3-g64 3.5, int4-g128 4.25, int4-g32 5): room to trade
+    // bits from robust modules to sensitive ones around every common target.
+    std::vector<std::string> candidates = { "int2-g64", "int3-g64", "int4-g128", "int4-g32", "int8" };
     bool operator==(const PlanSettings &) const = default;
 };
 

@@ -2,7 +2,8 @@
 // Packed round-to-nearest weights: unpacking gives exactly fakeQuantizeRtn's values for every
 // bit width, group size (ragged last groups, groups not a multiple of 8, per channel) and both
 // symmetries; the packed matrix-vector product equals the product with the dequantized matrix;
-// bits per weight count codes, scales and zero points; bad inputs are refused.
+// every code packed reads back as it was (3-bit codes split over two planes included); bits
+// per weight count codes, scales and zero points; bad inputs are refused.
 #include "quant/packedmatrix.h"
 #include "quant/packedmatvec.h"
 #include "quant/rtn.h"
@@ -47,6 +48,7 @@ class TestPackedMatrix : public QObject {
 private Q_SLOTS:
     void unpacksToFakeQuantization_data();
     void unpacksToFakeQuantization();
+    void codesReadBack();
     void bitsPerWeight();
     void refusesBadInput();
     void formatNames();
@@ -106,6 +108,42 @@ void TestPackedMatrix::unpacksToFakeQuantization()
     }
 }
 
+void TestPackedMatrix::codesReadBack()
+{
+    // Random codes for every width, with groups whose low plane (3 bits) ends in a full run of
+    // 16 bytes, a shorter run, or both; code(row, col) returns exactly what was packed.
+    std::mt19937 rng(17);
+    for (int bits = 2; bits <= 8; ++bits)
+        for (int group : { 0, 8, 24, 32, 56, 64, 72, 128 })
+            for (std::int64_t cols : { 7, 172, 200, 1000 }) {
+                const WeightFormat f = fmt(bits, group, false);
+                const std::int64_t rows = 3;
+                const std::int64_t g = group == 0 ? cols : std::min<std::int64_t>(group, cols);
+                const std::int64_t groups = (cols + g - 1) / g;
+                std::uniform_int_distribution<int> code(0, (1 << bits) - 1);
+                at::Tensor codes = at::empty({ rows, groups, g }, at::kInt);
+                for (std::int64_t i = 0; i < codes.numel(); ++i)
+                    codes.data_ptr<int>()[i] = code(rng);
+                at::Tensor zeros = at::empty({ rows, groups }, at::kInt);
+                for (std::int64_t i = 0; i < zeros.numel(); ++i)
+                    zeros.data_ptr<int>()[i] = code(rng);
+                const PackedMatrix m
+                    = packCodes(f, rows, cols, codes, at::ones({ rows, groups }), zeros);
+                QCOMPARE(m.containerBits, bits <= 4 ? bits : 8);
+                QCOMPARE(m.codes.size(), std::size_t(rows * groups * m.groupStride
+                                                     * m.containerBits / 8));
+                const at::Tensor flat = codes.view({ rows, groups * g });
+                for (std::int64_t r = 0; r < rows; ++r)
+                    for (std::int64_t c = 0; c < cols; ++c)
+                        if (m.code(r, c) != flat[r][c].item<int>())
+                            QFAIL(qPrintable(QString("%1 %2 cols: code(%3, %4) = %5, packed %6")
+                                                 .arg(QString::fromStdString(f.name()))
+                                                 .arg(cols).arg(r).arg(c)
+                                                 .arg(int(m.code(r, c)))
+                                                 .arg(flat[r][c].item<int>())));
+            }
+}
+
 void TestPackedMatrix::bitsPerWeight()
 {
     // int4 g32 symmetric: 32 codes of 4 bits + one f32 scale per 32 weights = 5 bits.
@@ -115,8 +153,10 @@ void TestPackedMatrix::bitsPerWeight()
     QCOMPARE(packRtn(w, fmt(4, 32, false)).bitsPerWeight(), 5.25);
     // int8 per channel: 8 bits + 32 / 256 for the row's scale.
     QCOMPARE(packRtn(w, fmt(8, 0, true)).bitsPerWeight(), 8.125);
-    // 3 bits are held in 4-bit containers, and that is what memory holds.
-    QCOMPARE(packRtn(w, fmt(3, 32, true)).bitsPerWeight(), 5.0);
+    // 3 bits take exactly 3 bits (two planes): int3 g32 = 3 + 1, g64 = 3 + 0.5.
+    QCOMPARE(packRtn(w, fmt(3, 32, true)).bitsPerWeight(), 4.0);
+    QCOMPARE(packRtn(w, fmt(3, 64, true)).bitsPerWeight(), 3.5);
+    QCOMPARE(parseWeightFormat("int3-g64").bitsPerWeight(256), 3.5);
     // A ragged row pads its last group: 172 columns in g32 -> 6 groups of 32 codes.
     const PackedMatrix ragged = packRtn(randomMatrix(2, 172, 2), fmt(4, 32, true));
     QCOMPARE(ragged.storageBytes(), std::size_t(2 * (6 * 16 + 6 * 4)));

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The packed decode kernel on every path this CPU runs (portable, AVX2, AVX-512): y equals
-// dequantize() times x within float rounding for every container (2, 4, 8 bits and the widths
+// dequantize() times x within float rounding for every container (2, 3, 4, 8 bits and the widths
 // stored in them), both symmetries, per-channel and grouped scales, groups not a multiple of 8
 // or of the kernels' blocks, ragged last groups, row counts that are not a multiple of the rows
 // a kernel does at once, stories260K's 172 columns, codebook formats (NF4 with and without
@@ -126,7 +126,7 @@ void TestPackedMatvec::integerFormats_data()
     QTest::addColumn<int>("rows");
     QTest::addColumn<int>("cols");
     for (int bits = 2; bits <= 8; ++bits)
-        for (int group : { 0, 8, 24, 32, 40, 64, 128 })
+        for (int group : { 0, 8, 24, 32, 40, 64, 72, 128 })
             for (bool symmetric : { true, false })
                 for (auto [rows, cols] : { std::pair { 13, 172 }, std::pair { 6, 256 },
                                            std::pair { 1, 7 }, std::pair { 9, 1000 } }) {
@@ -203,7 +203,8 @@ void TestPackedMatvec::threadedLargeMatrix()
 {
     // Big enough to be split over the thread pool, with a row count that is not a multiple
     // of any block of rows.
-    for (const char *format : { "int8", "int4-g32", "int3-g64-asym", "int2-g16", "nf4" }) {
+    for (const char *format :
+         { "int8", "int4-g32", "int3-g64-asym", "int3-g128", "int3", "int2-g16", "nf4" }) {
         const WeightFormat f = parseWeightFormat(format);
         checkAllPaths(packWeight(randomTensor({ 1003, 320 }, 12, 0.05f), f), 13);
     }
