@@ -22,7 +22,7 @@ int containerFor(int bits)
 int groupCode(const PackedMatrix &m, const std::uint8_t *group, std::int64_t j)
 {
     if (m.containerBits == 3) {
-        const std::int64_t lowBytes = m.groupStride / 4;
+        const std::int64_t lowBytes = m.lowPlaneBytes();
         const HighNibble h = threeBitHighNibble(lowBytes, j / 4);
         const int s = int(j % 4);
         return ((group[j / 4] >> (2 * s)) & 3)
@@ -36,7 +36,7 @@ int groupCode(const PackedMatrix &m, const std::uint8_t *group, std::int64_t j)
 void setGroupCode(const PackedMatrix &m, std::uint8_t *group, std::int64_t j, std::uint8_t v)
 {
     if (m.containerBits == 3) {
-        const std::int64_t lowBytes = m.groupStride / 4;
+        const std::int64_t lowBytes = m.lowPlaneBytes();
         const HighNibble h = threeBitHighNibble(lowBytes, j / 4);
         const int s = int(j % 4);
         group[j / 4] |= std::uint8_t((v & 3) << (2 * s));

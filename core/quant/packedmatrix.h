@@ -49,6 +49,9 @@ struct PackedMatrix {
     std::size_t storageBytes() const;
     // storageBytes() * 8 / (rows * cols): the exact cost per weight, scales included.
     double bitsPerWeight() const;
+    // Bytes per group of the plane read as whole 2/4/8-bit codes: 3-bit codes' low plane
+    // (see threeBitHighNibble()), else all of groupBytes.
+    std::int64_t lowPlaneBytes() const { return containerBits == 3 ? groupStride / 4 : groupBytes; }
     // Code of (row, col) as stored.
     std::uint8_t code(std::int64_t row, std::int64_t col) const;
     // [rows, cols] f32, equal to fakeQuantizeRtn(original, format).

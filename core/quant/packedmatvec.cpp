@@ -19,10 +19,8 @@ namespace packedkernel {
 
 std::int64_t kernelXStride(const PackedMatrix &m, int blockBytes)
 {
-    const int bits = planeBits(m.containerBits);
-    const std::int64_t lowBytes = m.groupStride * bits / 8;
-    const std::int64_t blocks = (lowBytes + blockBytes - 1) / blockBytes;
-    return blocks * blockBytes * (8 / bits);
+    const std::int64_t blocks = (m.lowPlaneBytes() + blockBytes - 1) / blockBytes;
+    return blocks * blockBytes * (8 / planeBits(m.containerBits));
 }
 
 void toKernelOrder(const PackedMatrix &m, int blockBytes, const float *x, float *out,
@@ -292,7 +290,7 @@ void packedMatvec(const PackedMatrix &m, const float *x, float *y, PackedMatvecP
     a.rowBytes = m.rowBytes;
     a.groups = m.groupsPerRow;
     a.groupBytes = m.groupBytes;
-    a.lowBytes = m.groupStride * planeBits(m.containerBits) / 8;
+    a.lowBytes = m.lowPlaneBytes();
     a.xStride = xStride;
     a.containerBits = m.containerBits;
 
