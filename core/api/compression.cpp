@@ -133,11 +133,7 @@ Recipe planRecipeForBudget(const LoadedModel &model, const Recipe &recipe,
     const auto engine = runnableModel(model);
     const QuantizationStage &stage = stageOf(recipe);
     const PlanSettings settings = stage.plan.value_or(PlanSettings {});
-    if (settings.candidates.empty())
-        throw InvalidArgument("plan for budget: no candidate formats were given");
-    std::vector<WeightFormat> candidates;
-    for (const std::string &name : settings.candidates)
-        candidates.push_back(parseWeightFormat(name));
+    const std::vector<WeightFormat> candidates = planCandidates(settings, stage.method);
 
     // The planner only chooses among modules the recipe quantizes at all: ignored modules
     // and modules a rule keeps in f32 stay as they are.

@@ -56,11 +56,7 @@ void applyPlanner(const std::shared_ptr<const Model> &base, QuantizationStage &s
     if (calibration.empty())
         throw InvalidArgument("planning for a budget measures every module's sensitivity and "
                               "needs calibration text");
-    if (settings.candidates.empty())
-        throw InvalidArgument("the plan has no candidate formats");
-    std::vector<WeightFormat> candidates;
-    for (const std::string &name : settings.candidates)
-        candidates.push_back(parseWeightFormat(name));
+    const std::vector<WeightFormat> candidates = planCandidates(settings, stage.method);
 
     // Only the modules this stage quantizes take part (rules or ignore may leave some f32).
     const QuantPlan before = resolveQuantPlan(stage, base->config());

@@ -158,6 +158,34 @@ double QuantPlan::bitsPerWeight() const
     return quantizedWeights > 0 ? quantizedBits / double(quantizedWeights) : 0.0;
 }
 
+std::string methodFormatMismatch(QuantMethod method, const WeightFormat &format)
+{
+    if (method == QuantMethod::Gptq && format.scheme != WeightScheme::Integer)
+        return "GPTQ needs an integer format (int<bits>...)";
+    if (method == QuantMethod::SmoothQuant
+        && !(format.scheme == WeightScheme::Integer && format.bits == 8 && format.groupSize == 0
+            && format.symmetric))
+        return "SmoothQuant needs int8 (per channel, symmetric)";
+    return {};
+}
+
+std::vector<WeightFormat> planCandidates(const PlanSettings &plan, const std::string &method)
+{
+    if (plan.candidates.empty())
+        throw InvalidArgument("the plan has no candidate formats");
+    const QuantMethod m = parseQuantMethod(method);
+    std::vector<WeightFormat> out;
+    for (const std::string &name : plan.candidates) {
+        const WeightFormat format = parseWeightFormat(name);
+        if (methodFormatMismatch(m, format).empty())
+            out.push_back(format);
+    }
+    if (out.empty())
+        throw InvalidArgument("no candidate format of the plan suits method " + method + ": "
+            + methodFormatMismatch(m, parseWeightFormat(plan.candidates.front())));
+    return out;
+}
+
 QuantPlan resolveQuantPlan(const QuantizationStage &stage, const ModelConfig &config)
 {
     const std::optional<WeightFormat> defaultFormat
@@ -237,12 +265,8 @@ QuantPlan resolveQuantPlan(const QuantizationStage &stage, const ModelConfig &co
             throw InvalidArgument(who + ": " + m.module + " gets method " + quantMethodName(method)
                 + " with format " + format->name() + "; " + need);
         };
-        if (method == QuantMethod::Gptq && format->scheme != WeightScheme::Integer)
-            fail("GPTQ needs an integer format (int<bits>...)");
-        if (method == QuantMethod::SmoothQuant
-            && !(format->scheme == WeightScheme::Integer && format->bits == 8
-                && format->groupSize == 0 && format->symmetric))
-            fail("SmoothQuant needs int8 (per channel, symmetric)");
+        if (const std::string need = methodFormatMismatch(method, *format); !need.empty())
+            fail(need);
         m.bitsPerWeight = format->bitsPerWeight(m.cols);
     }
 

@@ -39,6 +39,13 @@ struct QuantPlan {
 // Resolves `stage` for `config` (Llama family). Throws InvalidArgument naming the rule and the
 // problem (unknown format or method, GPTQ with a codebook format, a layer range outside the
 // model, SmoothQuant with a format other than int8 per channel).
+// Empty when `method` can use `format`, else what the method needs, in words.
+std::string methodFormatMismatch(QuantMethod method, const WeightFormat &format);
+
+// The plan's candidate formats that the stage's method can use (nf4 is left out under GPTQ).
+// Throws InvalidArgument when none is left or a name is not a format.
+std::vector<WeightFormat> planCandidates(const PlanSettings &plan, const std::string &method);
+
 QuantPlan resolveQuantPlan(const QuantizationStage &stage, const ModelConfig &config);
 
 // Shell-style glob: '*' matches any run of characters (dots included), '?' any one character;

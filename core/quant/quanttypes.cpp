@@ -52,6 +52,7 @@ const std::vector<QuantType> &quantTypes()
         entry("int4-g128-asym",
             "4-bit integers with a zero point per 128 columns: fits skewed weights better"),
         entry("nf4", "4-bit normal-float levels (QLoRA), absmax per 64 columns"),
+        entry("nf4-g128", "NF4 with absmax per 128 columns: int4-g128's size, often less loss"),
         entry("nf4-dq", "NF4 with 8-bit scales (double quantization): about 0.4 bits less"),
         entry("int3-g32", "3-bit integers, a scale per 32 columns: the safest 3-bit choice"),
         entry("int3-g64", "3-bit integers, a scale per 64 columns: lossy, 3.5 bits per weight"),

@@ -51,8 +51,10 @@ struct PlanSettings {
     double targetBitsPerWeight = 0.0; // over the quantized modules; 0 = use targetMegabytes
     double targetMegabytes = 0.0;     // whole model's weight bytes (f32 parts included)
     // From 2.5 to 8 bits per weight (int3-g64 3.5, int4-g128 4.25, int4-g32 5): room to trade
-    // bits from robust modules to sensitive ones around every common target.
-    std::vector<std::string> candidates = { "int2-g64", "int3-g64", "int4-g128", "int4-g32", "int8" };
+    // bits from robust modules to sensitive ones around every common target. nf4-g128 costs what
+    // int4-g128 costs and is often better, so each module also picks its 4-bit grid.
+    std::vector<std::string> candidates
+        = { "int2-g64", "int3-g64", "int4-g128", "nf4-g128", "int4-g32", "int8" };
     bool operator==(const PlanSettings &) const = default;
 };
 

@@ -250,6 +250,28 @@ private Q_SLOTS:
         stage.rules.clear();
         QCOMPARE(resolveQuantPlan(stage, tiny()).bitsPerWeight(), 0.0);
     }
+
+    void planCandidatesSuitTheMethod()
+    {
+        const PlanSettings plan; // the defaults include nf4-g128
+        const auto names = [](const std::vector<WeightFormat> &formats) {
+            std::vector<std::string> out;
+            for (const WeightFormat &f : formats)
+                out.push_back(f.name());
+            return out;
+        };
+        QCOMPARE(names(planCandidates(plan, "rtn")), plan.candidates);
+        QCOMPARE(names(planCandidates(plan, "awq")), plan.candidates);
+        std::vector<std::string> integers = plan.candidates;
+        integers.erase(std::find(integers.begin(), integers.end(), "nf4-g128"));
+        QCOMPARE(names(planCandidates(plan, "gptq")), integers);
+        QCOMPARE(names(planCandidates(plan, "smoothquant")), std::vector<std::string> { "int8" });
+        PlanSettings codebooks;
+        codebooks.candidates = { "nf4", "fp8-e4m3" };
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, planCandidates(codebooks, "gptq"));
+        codebooks.candidates.clear();
+        QVERIFY_THROWS_EXCEPTION(InvalidArgument, planCandidates(codebooks, "rtn"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestQuantPlan)
