@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // A compression recipe: what to do to a model, as the GUI configures it and the CLI runs it.
-// Plain types; YAML in recipeyaml.h. Later stages (pruning, distillation) join as optional
-// sections next to `quantization`.
+// Plain types; YAML in recipeyaml.h. Stages are optional sections: `pruning` runs first, then
+// `quantization` (distillation will join them).
 //
 // Rule precedence: the stage's method/format apply to every decoder linear module; then each
 // rule that matches a module, in order, overrides what it sets (later rules win); `ignore`
@@ -72,6 +72,34 @@ struct QuantizationStage {
     bool operator==(const QuantizationStage &) const = default;
 };
 
+// Pruning, applied before quantization when a recipe has both. Unstructured methods zero
+// weights inside each linear module (the shapes stay); structured ones remove whole attention
+// heads, FFN channels or decoder blocks, so the model really gets smaller (a new config).
+struct PruneRule {
+    std::string match;   // glob on the module name; "" = any
+    std::string kind;    // LinearModule::kind; "" = any
+    int firstLayer = -1; // layer range, inclusive; -1 = open
+    int lastLayer = -1;
+    double sparsity = -1.0; // fraction of zeros, 0..1; < 0 = unchanged; 0 = leave the module
+    bool operator==(const PruneRule &) const = default;
+};
+
+struct PruningStage {
+    // magnitude | wanda | sparsegpt (unstructured or N:M); heads | channels | blocks (structured)
+    std::string method = "wanda";
+    double sparsity = 0.5;   // unstructured: fraction of each module's weights set to zero
+    std::string pattern;     // "" = unstructured, "2:4" / "4:8" = N zeros in every M inputs
+    int count = 0;           // structured: heads (of each layer, whole KV groups under GQA),
+                             // FFN channels (of each layer) or decoder blocks to remove
+    std::vector<int> blocks; // blocks: exactly these (0-based); empty = the `count` blocks of
+                             // least block influence on the calibration text
+    std::vector<std::string> ignore = { "lm_head" }; // globs on module names, or a kind
+    std::vector<PruneRule> rules;                    // per-module sparsity overrides
+    double damping = 0.01;   // sparsegpt: fraction of the mean Hessian diagonal added
+    int blockSize = 128;     // sparsegpt: columns per lazy batch update
+    bool operator==(const PruningStage &) const = default;
+};
+
 struct CalibrationSettings {
     std::string file;   // text file (CLI --calib overrides); "" = none given
     int samples = 32;   // sequences
@@ -83,6 +111,7 @@ struct Recipe {
     int schemaVersion = kRecipeSchemaVersion;
     std::string name;        // shown in the variant bar ("W4 g128 GPTQ")
     CalibrationSettings calibration;
+    std::optional<PruningStage> pruning;          // runs first
     std::optional<QuantizationStage> quantization;
     bool operator==(const Recipe &) const = default;
 };
