@@ -51,6 +51,7 @@ Command addChatCommand(CLI::App &parent, GlobalOptions &globals);
 Command addBenchTokenizerCommand(CLI::App &parent, GlobalOptions &globals);
 Command addAnalyzeCommand(CLI::App &parent, GlobalOptions &globals);
 Command addQuantizeCommand(CLI::App &parent, GlobalOptions &globals);
+Command addPruneCommand(CLI::App &parent, GlobalOptions &globals);
 
 // Adds --json, --threads and --progress to a subcommand (bound to `globals`), so they can
 // follow the command name and `lathe-cli CMD --help` lists them.

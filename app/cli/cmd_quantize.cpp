@@ -8,25 +8,16 @@
 // ctx} (null without), bits_per_weight (mean over the quantized modules, scales included),
 // quantized_weights, quantized_bytes, variant_bytes (every weight the engine reads),
 // original_bytes, seconds, modules [{name, method, format, bits_per_weight,
-// relative_error}].
-#include "clicommon.h"
-#include "clitext.h"
+// relative_error}]; a recipe that also prunes adds pruning {...} as in prune.json
+// (cmd_prune.cpp), and its pruning runs first.
+#include "clirecipe.h"
 
-#include "analysis/activationstats.h"
-#include "export/hfexportvariant.h"
-#include "model/model.h"
-#include "quant/quantizemodel.h"
 #include "quant/quanttypes.h"
 #include "recipe/recipeyaml.h"
-#include "text/tokenizer.h"
-#include "util/demomodel.h"
 #include "util/error.h"
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
-#include <cmath>
-#include <filesystem>
 #include <optional>
 
 namespace lathe::cli {
@@ -34,20 +25,14 @@ namespace lathe::cli {
 namespace {
 
 struct QuantizeCliOptions {
-    std::string model;
     std::string recipe;
     std::string method;
     std::optional<int> bits;
     std::optional<int> group;
     bool asym = false;
     std::string format;
-    std::string calib;
-    std::string tokenizer;
-    std::optional<int> samples;
-    std::optional<int> ctx;
     std::optional<double> targetBpw;
-    std::string out;
-    bool overwrite = false;
+    RecipeRunOptions run { .reportFile = "quantize.json", .commandName = "quantize" };
 };
 
 // The recipe the flags describe (or the --recipe file with the flags that override it).
@@ -58,10 +43,8 @@ Recipe buildRecipe(const QuantizeCliOptions &o)
             throw InvalidArgument("--recipe already says the method and format; leave out "
                                   "--method, --bits, --group, --asym and --format");
         requireExists(o.recipe);
-        Recipe r = loadRecipe(o.recipe);
-        if (!r.quantization)
-            throw InvalidArgument("'" + o.recipe + "' has no quantization section");
-        return r;
+        return loadRecipe(o.recipe); // a pruning section runs first
+
     }
     if (o.method.empty() && o.format.empty())
         throw InvalidArgument("say what to do: --recipe FILE, --method M --bits B, or "
@@ -110,135 +93,21 @@ Recipe buildRecipe(const QuantizeCliOptions &o)
     return r;
 }
 
-bool recipeNeedsCalibration(const QuantizationStage &stage)
-{
-    if (stage.plan || stage.importanceWeighted)
-        return true;
-    auto needs = [](const std::string &method) {
-        return !method.empty() && method != "rtn" && method != "none";
-    };
-    if (needs(stage.method))
-        return true;
-    for (const QuantRule &rule : stage.rules)
-        if (needs(rule.method))
-            return true;
-    return false;
-}
-
-Json reportJson(const QuantizeCliOptions &o, const std::string &model, const Recipe &recipe,
-    const QuantizeResult &r, const Model &base, const Json &calibration)
-{
-    Json j;
-    j["model"] = model;
-    j["out"] = o.out;
-    j["recipe"] = recipe.name;
-    j["method"] = recipe.quantization->method;
-    j["format"] = recipe.quantization->format;
-    j["calibration"] = calibration;
-    j["bits_per_weight"] = r.plan.bitsPerWeight();
-    j["quantized_weights"] = r.plan.quantizedWeights;
-    j["quantized_bytes"] = static_cast<std::uint64_t>(std::llround(r.plan.quantizedBits / 8.0));
-    j["variant_bytes"] = r.variant->weightBytes();
-    j["original_bytes"] = base.weightBytes();
-    j["seconds"] = r.seconds;
-    Json modules = Json::array();
-    for (const ModuleQuantReport &m : r.modules)
-        modules.push_back({ { "name", m.module }, { "method", m.method }, { "format", m.format },
-            { "bits_per_weight", m.bitsPerWeight }, { "relative_error", m.relativeError } });
-    j["modules"] = modules;
-    return j;
-}
-
 void run(const QuantizeCliOptions &o, const GlobalOptions &globals)
 {
     Recipe recipe = buildRecipe(o);
-    QuantizationStage &stage = *recipe.quantization;
     if (o.targetBpw) {
+        if (!recipe.quantization)
+            throw InvalidArgument("--target-bpw plans quantization, and the recipe has none");
         if (!(*o.targetBpw > 0))
             throw InvalidArgument("--target-bpw: expected a positive number of bits");
+        QuantizationStage &stage = *recipe.quantization;
         PlanSettings plan = stage.plan.value_or(PlanSettings {});
         plan.targetBitsPerWeight = *o.targetBpw;
         plan.targetMegabytes = 0;
         stage.plan = plan;
     }
-    if (!o.calib.empty())
-        recipe.calibration.file = o.calib;
-    if (o.samples)
-        recipe.calibration.samples = *o.samples;
-    if (o.ctx)
-        recipe.calibration.ctx = *o.ctx;
-    if (recipe.calibration.samples < 1)
-        throw InvalidArgument("--samples: expected at least 1");
-    if (recipe.calibration.ctx < 2)
-        throw InvalidArgument("--ctx: expected at least 2 tokens");
-    const bool calibrate = recipeNeedsCalibration(stage);
-    if (calibrate && recipe.calibration.file.empty())
-        throw InvalidArgument("--calib FILE is needed: the " + stage.method
-            + (stage.plan ? " recipe with a size target" : " recipe")
-            + " reads calibration text (for example calibration-mixed.txt)");
-    if (calibrate)
-        requireExists(recipe.calibration.file);
-
-    const std::string modelPath = resolveModelArgument(o.model);
-    requireExists(modelPath);
-    std::shared_ptr<Model> base;
-    withPathContext(modelPath, [&] {
-        ProgressLine progress(globals, "loading");
-        base = Model::load(modelPath, progress.callback(), cancelToken());
-    });
-
-    std::vector<std::vector<std::int32_t>> sequences;
-    Json calibration = nullptr;
-    if (calibrate) {
-        const std::string text = readTextFile(recipe.calibration.file);
-        const std::string tokenizerPath = o.tokenizer.empty() ? modelPath : o.tokenizer;
-        const auto tokenizer = loadTokenizerFor(tokenizerPath);
-        int ctx = recipe.calibration.ctx;
-        const std::int64_t trained = base->config().maxPositions;
-        if (trained > 0 && ctx > trained) {
-            printStatus("lathe-cli: calibration windows shortened from " + std::to_string(ctx)
-                + " to the model's context of " + std::to_string(trained) + " tokens");
-            ctx = int(trained);
-            recipe.calibration.ctx = ctx;
-        }
-        withPathContext(recipe.calibration.file, [&] {
-            sequences = calibrationSequences(*tokenizer, text, recipe.calibration.samples, ctx);
-        });
-        calibration = { { "file", recipe.calibration.file }, { "samples", sequences.size() },
-            { "ctx", ctx } };
-    }
-
-    QuantizeResult result;
-    {
-        ProgressLine progress(globals, "quantize");
-        result = quantizeModel(base, recipe, sequences, progress.callback(), cancelToken());
-        progress.finish();
-    }
-    // The recipe as run (planner output written in as rules), with the calibration it used.
-    result.recipe.calibration = recipe.calibration;
-    const Json report = reportJson(o, modelPath, result.recipe, result, *base, calibration);
-
-    HfExportOptions options;
-    options.overwrite = o.overwrite;
-    options.extraFiles["recipe.yaml"] = recipeToYaml(result.recipe);
-    options.extraFiles["quantize.json"] = report.dump(1) + "\n";
-    withPathContext(o.out, [&] {
-        ProgressLine progress(globals, "export");
-        exportHfFolder(*result.variant, o.out, options, progress.callback(), cancelToken());
-        progress.finish();
-    });
-
-    if (globals.json) {
-        printJson(report);
-        return;
-    }
-    printLine("Quantized " + std::to_string(result.variant->packedWeights().size())
-        + " modules of " + modelPath + " (" + result.recipe.name + ") in "
-        + formatFixed(result.seconds, 2) + " s");
-    printLine("Bits per weight " + formatFixed(result.plan.bitsPerWeight(), 3)
-        + " over the quantized modules; weights " + formatFixed(base->weightBytes() / 1e6, 3)
-        + " MB -> " + formatFixed(result.variant->weightBytes() / 1e6, 3) + " MB");
-    printLine("Written: " + o.out + " (Hugging Face folder, recipe.yaml, quantize.json)");
+    runRecipeCommand(o.run, recipe, globals);
 }
 
 } // namespace
@@ -257,7 +126,7 @@ Command addQuantizeCommand(CLI::App &parent, GlobalOptions &globals)
           "  lathe-cli quantize MODEL --method gptq --bits 4 --group 128 --calib calib.txt "
           "--out MODEL-gptq\n"
           "  lathe-cli quantize MODEL --recipe my-recipe.yaml --calib calib.txt --out OUT");
-    cmd->add_option("MODEL", o->model,
+    cmd->add_option("MODEL", o->run.model,
            "Hugging Face folder, .safetensors file with config.json beside it, .gguf, or 'demo'")
         ->required();
     cmd->add_option("--recipe", o->recipe, "Recipe YAML file (as the Compress view saves it)");
@@ -267,22 +136,13 @@ Command addQuantizeCommand(CLI::App &parent, GlobalOptions &globals)
         "Columns per scale; 0 = one scale per output channel (default 128, 8 bits: 0)");
     cmd->add_flag("--asym", o->asym, "Asymmetric: a zero point per group");
     cmd->add_option("--format", o->format, "A format by name (see below), e.g. int4-g32, nf4");
-    cmd->add_option("--calib", o->calib,
-        "Calibration text (needed by gptq, awq, smoothquant and --target-bpw)");
-    cmd->add_option("--tokenizer", o->tokenizer,
-        "Tokenizer for --calib when MODEL has none (a folder, tokenizer.json or .gguf)");
-    cmd->add_option("--samples", o->samples, "Calibration windows (default: the recipe's, 32)");
-    cmd->add_option("--ctx", o->ctx,
-        "Tokens per calibration window (default: the recipe's, 256, at most the model's "
-        "context)");
     std::string candidates;
     for (const std::string &c : PlanSettings {}.candidates)
         candidates += (candidates.empty() ? "" : ", ") + c;
     cmd->add_option("--target-bpw", o->targetBpw,
         "Plan per-module formats for this mean bits per weight (candidates " + candidates
             + " unless the recipe lists others)");
-    cmd->add_option("--out", o->out, "Folder to write (must not exist)")->required();
-    cmd->add_flag("--overwrite", o->overwrite, "Replace --out when it exists");
+    addRecipeRunOptions(*cmd, o->run);
     addCommonOptions(*cmd, globals);
     return { cmd, [o, &globals] { run(*o, globals); } };
 }

@@ -73,6 +73,7 @@ int main(int argc, char **argv)
     commands.push_back(addBenchTokenizerCommand(app, globals));
     commands.push_back(addAnalyzeCommand(app, globals));
     commands.push_back(addQuantizeCommand(app, globals));
+    commands.push_back(addPruneCommand(app, globals));
 
     try {
         app.parse(argc, argv);

@@ -9,7 +9,10 @@
 #include "model/model.h"
 #include "model/transformer.h"
 #include "quant/planner.h"
+#include "prune/blockinfluence.h"
+#include "prune/prunemethods.h"
 #include "quant/quantizemodel.h"
+#include "recipe/runrecipe.h"
 #include "recipe/recipeyaml.h"
 #include "text/tokenizerloader.h"
 #include "util/atomicfile.h"
@@ -88,6 +91,18 @@ std::string formatDecimal(double value, int decimals)
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
     return buffer;
+}
+
+// "wanda 50%", "sparsegpt 2:4", "heads -4", "blocks -2"
+std::string pruningLabel(const PruningStage &stage)
+{
+    if (findPruneMethod(stage.method).structured)
+        return stage.method + " -" + std::to_string(stage.method == "blocks" && !stage.blocks.empty()
+                                                         ? int(stage.blocks.size())
+                                                         : stage.count);
+    if (!stage.pattern.empty())
+        return stage.method + " " + stage.pattern;
+    return stage.method + " " + formatDecimal(100.0 * stage.sparsity, 0) + "%";
 }
 
 // "int4-g128 GPTQ", or "mixed 4.31 bpw RTN" when modules got different formats.
@@ -207,35 +222,64 @@ Recipe planRecipeForBudget(const LoadedModel &model, const Recipe &recipe,
     return base;
 }
 
-std::shared_ptr<LoadedModel> quantizeLoadedModel(const std::shared_ptr<const LoadedModel> &base,
+std::shared_ptr<LoadedModel> compressLoadedModel(const std::shared_ptr<const LoadedModel> &base,
     const Recipe &recipe, const std::string &calibrationText, const ProgressFn &progress,
     const CancelToken &cancel)
 {
     if (!base)
-        throw InvalidArgument("no model to quantize");
+        throw InvalidArgument("no model to compress");
     const auto engine = runnableModel(*base);
-    const QuantizationStage &stage = stageOf(recipe);
     std::vector<std::vector<std::int32_t>> windows;
     if (!calibrationText.empty()) {
         reportProgress(progress, 0.0, "tokenizing the calibration text");
         windows = calibrationWindows(*base, recipe, calibrationText);
     }
     cancel.throwIfCancelled();
-    QuantizeResult result = quantizeModel(engine, recipe, windows, progress, cancel);
+    RecipeResult result = runRecipe(engine, recipe, windows, progress, cancel);
     cancel.throwIfCancelled();
 
     VariantInfo info;
-    info.name = recipe.name.empty() ? generatedName(stage, result.plan) : recipe.name;
     info.recipeYaml = recipeToYaml(result.recipe);
-    info.method = stage.method;
-    info.format = stage.format;
-    info.bitsPerWeight = result.plan.bitsPerWeight();
     info.weightBytes = result.variant->weightBytes();
     info.seconds = result.seconds;
-    spdlog::info("quantized {} as '{}': {:.2f} bits per weight, {} in {:.1f} s",
-        base->displayName(), info.name, info.bitsPerWeight, formatBytes(info.weightBytes),
-        info.seconds);
+    std::string name;
+    if (result.pruning) {
+        info.pruning = pruningLabel(*result.recipe.pruning);
+        info.sparsity = result.pruning->sparsity;
+        name = info.pruning;
+    }
+    if (result.quantization) {
+        const QuantizationStage &stage = *result.recipe.quantization;
+        info.method = stage.method;
+        info.format = stage.format;
+        info.bitsPerWeight = result.quantization->plan.bitsPerWeight();
+        name += (name.empty() ? "" : " + ") + generatedName(stage, result.quantization->plan);
+    } else {
+        info.method = "none";
+        info.format = "f32";
+        info.bitsPerWeight = 32.0;
+    }
+    info.parameters = result.variant->parameterCount();
+    info.name = recipe.name.empty() ? name : recipe.name;
+    spdlog::info("compressed {} as '{}': {:.2f} bits per weight, {:.1f} % zeros, {} in {:.1f} s",
+        base->displayName(), info.name, info.bitsPerWeight, 100.0 * info.sparsity,
+        formatBytes(info.weightBytes), info.seconds);
     return LoadedModel::fromVariant(*base, std::move(result.variant), std::move(info));
+}
+
+std::vector<double> measureBlockInfluence(const LoadedModel &model,
+    const std::string &calibrationText, int samples, int ctx, const ProgressFn &progress,
+    const CancelToken &cancel)
+{
+    const auto engine = runnableModel(model);
+    Recipe recipe;
+    recipe.calibration.samples = samples;
+    recipe.calibration.ctx = ctx;
+    const auto windows = calibrationWindows(model, recipe, calibrationText);
+    if (windows.empty())
+        throw InvalidArgument("the calibration text is too short for one window of "
+            + std::to_string(ctx) + " tokens");
+    return blockInfluence(engine, windows, progress, cancel);
 }
 
 VariantEvaluation evaluateVariant(const LoadedModel &base, const LoadedModel &variant,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The GUI's entry points to compression and evaluation in plain types (no libtorch, no Qt):
-// preview a recipe's plan (the live meter), plan for a budget, quantize into a variant, evaluate
+// preview a recipe's plan (the live meter), plan for a budget, compress into a variant (prune
+// and/or quantize), measure block influence, evaluate
 // a variant against its original, export it. Each call is synchronous; the GUI runs the long
 // ones in worker jobs with progress and cancel.
 #pragma once
@@ -30,12 +31,20 @@ Recipe planRecipeForBudget(const LoadedModel &model, const Recipe &recipe,
     const std::string &calibrationText, double *predictedDamage = nullptr,
     const ProgressFn &progress = {}, const CancelToken &cancel = {});
 
-// Quantizes `base` with `recipe`, calibrating on `calibrationText` (may be empty when the
-// method needs none). The result is a LoadedModel whose engine model shares every tensor it
-// did not change with `base`; LoadedModel::variantInfo() describes it.
-std::shared_ptr<LoadedModel> quantizeLoadedModel(const std::shared_ptr<const LoadedModel> &base,
+// Runs `recipe` on `base` (pruning, then quantization; recipe/runrecipe.h), calibrating on
+// `calibrationText` (may be empty when no stage needs it). The result is a LoadedModel whose
+// engine model shares every tensor it did not change with `base`; LoadedModel::variantInfo()
+// describes it.
+std::shared_ptr<LoadedModel> compressLoadedModel(const std::shared_ptr<const LoadedModel> &base,
     const Recipe &recipe, const std::string &calibrationText, const ProgressFn &progress = {},
     const CancelToken &cancel = {});
+
+// Block influence, 1 - cos(h_in, h_out) per decoder block, on `samples` windows of `ctx`
+// tokens of `calibrationText` (prune/blockinfluence.h): the blocks to drop first are the
+// least influential.
+std::vector<double> measureBlockInfluence(const LoadedModel &model,
+    const std::string &calibrationText, int samples = 16, int ctx = 128,
+    const ProgressFn &progress = {}, const CancelToken &cancel = {});
 
 // A variant measured against its original on the same tokens of `evaluationText`.
 struct VariantEvaluation {

@@ -251,15 +251,6 @@ VariantChanges snapshot(const VariantChanges &changes, const std::map<std::strin
     return out;
 }
 
-ProgressFn subProgress(const ProgressFn &progress, double from, double to, std::string prefix)
-{
-    if (!progress)
-        return {};
-    return [progress, from, to, prefix](double f, const std::string &message) {
-        progress(from + (to - from) * f, prefix + message);
-    };
-}
-
 } // namespace
 
 QuantizeResult quantizeModel(const std::shared_ptr<const Model> &base, const Recipe &recipe,

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "recipe/recipeyaml.h"
 
+#include "prune/prunemethods.h"
 #include "quant/quanttypes.h"
-#include "util/atomicfile.h"
 #include "util/error.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -208,7 +207,7 @@ public:
         return s;
     }
 
-    void layers(const YAML::Node &v, int keyLine, QuantRule &rule) const
+    void layers(const YAML::Node &v, int keyLine, int &firstLayer, int &lastLayer) const
     {
         const std::string expected = "; expected \"A-B\", \"A\", \"A-\" (from A on), \"-B\" "
                                      "(up to B), all, or a list [A, B] of layer numbers";
@@ -216,32 +215,32 @@ public:
         if (v.IsSequence()) {
             if (v.size() != 2)
                 fail(line, "'layers' has " + std::to_string(v.size()) + " entries" + expected);
-            rule.firstLayer = int(integer(v[0], "layers", line, 0));
-            rule.lastLayer = int(integer(v[1], "layers", line, 0));
+            firstLayer = int(integer(v[0], "layers", line, 0));
+            lastLayer = int(integer(v[1], "layers", line, 0));
         } else if (v.IsNull()) {
-            rule.firstLayer = rule.lastLayer = -1;
+            firstLayer = lastLayer = -1;
         } else if (v.IsScalar()) {
             static const std::regex range("\\s*([0-9]{1,6})?\\s*(-)?\\s*([0-9]{1,6})?\\s*");
             const std::string s = v.Scalar();
             std::smatch m;
             if (s == "all" || s.empty()) {
-                rule.firstLayer = rule.lastLayer = -1;
+                firstLayer = lastLayer = -1;
             } else if (std::regex_match(s, m, range) && (m[1].matched || m[3].matched)
                 && (m[2].matched || !m[3].matched)) {
-                rule.firstLayer = m[1].matched ? std::stoi(m[1].str()) : -1;
-                rule.lastLayer = m[3].matched ? std::stoi(m[3].str())
+                firstLayer = m[1].matched ? std::stoi(m[1].str()) : -1;
+                lastLayer = m[3].matched ? std::stoi(m[3].str())
                     : m[2].matched            ? -1
-                                              : rule.firstLayer;
+                                              : firstLayer;
             } else {
                 fail(line, "'layers' is '" + s + "'" + expected);
             }
         } else {
             fail(line, "'layers' is a map" + expected);
         }
-        if (rule.firstLayer >= 0 && rule.lastLayer >= 0 && rule.firstLayer > rule.lastLayer)
+        if (firstLayer >= 0 && lastLayer >= 0 && firstLayer > lastLayer)
             fail(line,
-                "'layers' runs from " + std::to_string(rule.firstLayer) + " down to "
-                    + std::to_string(rule.lastLayer) + "; expected the first layer first");
+                "'layers' runs from " + std::to_string(firstLayer) + " down to "
+                    + std::to_string(lastLayer) + "; expected the first layer first");
     }
 
     QuantRule quantRule(const YAML::Node &node, int line) const
@@ -255,7 +254,7 @@ public:
                 else if (key == "kind")
                     r.kind = str(v, key, keyLine);
                 else if (key == "layers")
-                    layers(v, keyLine, r);
+                    layers(v, keyLine, r.firstLayer, r.lastLayer);
                 else if (key == "format")
                     r.format = format(v, key, keyLine, true, true);
                 else
@@ -356,6 +355,82 @@ public:
         return p;
     }
 
+    PruneRule pruneRule(const YAML::Node &node, int line) const
+    {
+        PruneRule r;
+        forEachKey(node, line, "pruning.rules[]", { "match", "kind", "layers", "sparsity" },
+            [&](const std::string &key, const YAML::Node &v, int keyLine) {
+                if (key == "match")
+                    r.match = str(v, key, keyLine);
+                else if (key == "kind")
+                    r.kind = str(v, key, keyLine);
+                else if (key == "layers")
+                    layers(v, keyLine, r.firstLayer, r.lastLayer);
+                else if (const double x = number(v, key, keyLine, -1.0, 0.99,
+                             "a fraction of zeros from 0 to 0.99, or -1 (unchanged)");
+                         x >= 0.0 || x == -1.0)
+                    r.sparsity = x;
+                else
+                    fail(valueLine(v, keyLine),
+                        "'sparsity' is negative; expected a fraction of zeros from 0 to 0.99, "
+                        "or -1 (unchanged)");
+            });
+        return r;
+    }
+
+    double sparsity(const YAML::Node &v, const std::string &key, int keyLine) const
+    {
+        return number(v, key, keyLine, 0.0, 0.99, "a fraction of zeros from 0 to 0.99");
+    }
+
+    PruningStage pruning(const YAML::Node &node, int line) const
+    {
+        PruningStage p;
+        forEachKey(node, line, "pruning",
+            { "method", "sparsity", "pattern", "count", "blocks", "ignore", "rules",
+                "sparsegpt" },
+            [&](const std::string &key, const YAML::Node &v, int keyLine) {
+                if (key == "method") {
+                    p.method = str(v, key, keyLine);
+                    checked(v, key, [&] { findPruneMethod(p.method); });
+                } else if (key == "sparsity") {
+                    p.sparsity = sparsity(v, key, keyLine);
+                } else if (key == "pattern") {
+                    p.pattern = str(v, key, keyLine);
+                    checked(v, key, [&] { parsePrunePattern(p.pattern); });
+                } else if (key == "count") {
+                    p.count = int(integer(v, key, keyLine, 0));
+                } else if (key == "blocks") {
+                    for (const std::string &b : list(v, key, keyLine, [](const std::string &s) {
+                             if (s.empty() || s.size() > 6
+                                 || s.find_first_not_of("0123456789") != std::string::npos)
+                                 throw InvalidArgument("'" + s + "' is not a block number");
+                         }))
+                        p.blocks.push_back(std::stoi(b));
+                } else if (key == "ignore") {
+                    p.ignore = list(v, key, keyLine);
+                } else if (key == "rules") {
+                    if (v.IsNull())
+                        return;
+                    if (!v.IsSequence())
+                        fail(valueLine(v, keyLine),
+                            "'rules' is " + describe(v)
+                                + "; expected a list of rules (- kind: ..., sparsity: ...)");
+                    for (const YAML::Node &item : v)
+                        p.rules.push_back(pruneRule(item, valueLine(item, keyLine)));
+                } else {
+                    forEachKey(v, keyLine, "pruning.sparsegpt", { "damping", "block_size" },
+                        [&](const std::string &k, const YAML::Node &x, int l) {
+                            if (k == "damping")
+                                p.damping = number(x, k, l, 0.0, 1.0, "a fraction from 0 to 1");
+                            else
+                                p.blockSize = int(integer(x, k, l, 1));
+                        });
+                }
+            });
+        return p;
+    }
+
     Recipe recipe(const std::string &text) const
     {
         YAML::Node loaded;
@@ -380,7 +455,8 @@ public:
                 "the recipe has version " + std::to_string(r.schemaVersion)
                     + ", newer than this Lathe reads; expected version "
                     + std::to_string(kRecipeSchemaVersion) + " (a newer Lathe wrote it)");
-        forEachKey(root, 1, "recipe", { "lathe_recipe", "name", "calibration", "quantization" },
+        forEachKey(root, 1, "recipe",
+            { "lathe_recipe", "name", "calibration", "pruning", "quantization" },
             [&](const std::string &key, const YAML::Node &v, int keyLine) {
                 if (key == "name") {
                     r.name = str(v, key, keyLine);
@@ -394,6 +470,8 @@ public:
                             else
                                 r.calibration.ctx = int(integer(x, k, l, 2));
                         });
+                } else if (key == "pruning" && !v.IsNull()) {
+                    r.pruning = pruning(v, keyLine);
                 } else if (key == "quantization" && !v.IsNull()) {
                     r.quantization = stage(v, keyLine);
                 }
@@ -405,120 +483,11 @@ private:
     std::string m_source;
 };
 
-// Plain when it cannot be mistaken for anything but a string, else double-quoted.
-std::string scalar(const std::string &s)
-{
-    static const std::regex plain("[A-Za-z_][A-Za-z0-9_.\\-]*");
-    static const std::set<std::string> reserved { "true", "false", "yes", "no", "on", "off", "null",
-        "y", "n" };
-    std::string lower;
-    for (char c : s)
-        lower += char(std::tolower(static_cast<unsigned char>(c)));
-    if (std::regex_match(s, plain) && !reserved.count(lower))
-        return s;
-    std::string out = "\"";
-    for (char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (u < 0x20 || u == 0x7f) {
-            static const char hex[] = "0123456789abcdef";
-            out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 15];
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
-}
-
-// Shortest text that reads back as the same double.
-std::string number(double x)
-{
-    char buf[64];
-    const auto end = std::to_chars(buf, buf + sizeof buf, x).ptr;
-    return std::string(buf, end);
-}
-
-std::string boolean(bool b)
-{
-    return b ? "true" : "false";
-}
-
-std::string flowList(const std::vector<std::string> &items)
-{
-    std::string out = "[";
-    for (std::size_t i = 0; i < items.size(); ++i)
-        out += (i ? ", " : "") + scalar(items[i]);
-    return out + "]";
-}
-
-std::string layersText(const QuantRule &r)
-{
-    if (r.firstLayer < 0 && r.lastLayer < 0)
-        return "all";
-    return scalar((r.firstLayer >= 0 ? std::to_string(r.firstLayer) : "") + "-"
-        + (r.lastLayer >= 0 ? std::to_string(r.lastLayer) : ""));
-}
-
 } // namespace
 
 Recipe parseRecipeYaml(const std::string &yamlText, const std::string &source)
 {
     return RecipeReader(source).recipe(yamlText);
-}
-
-std::string recipeToYaml(const Recipe &recipe)
-{
-    std::ostringstream y;
-    y << "# Lathe compression recipe: every key is written (README, Recipes).\n"
-      << "lathe_recipe: " << kRecipeSchemaVersion << "\n"
-      << "name: " << scalar(recipe.name) << "\n"
-      << "calibration:\n"
-      << "  file: " << scalar(recipe.calibration.file) << "\n"
-      << "  samples: " << recipe.calibration.samples << "\n"
-      << "  ctx: " << recipe.calibration.ctx << "\n";
-    if (!recipe.quantization)
-        return y.str();
-    const QuantizationStage &q = *recipe.quantization;
-    y << "quantization:\n"
-      << "  method: " << scalar(q.method) << "\n"
-      << "  format: " << scalar(q.format) << "\n"
-      << "  clip_search: " << boolean(q.clipSearch) << "\n"
-      << "  importance_weighted: " << boolean(q.importanceWeighted) << "\n"
-      << "  ignore: " << flowList(q.ignore) << "\n";
-    if (q.rules.empty())
-        y << "  rules: []\n";
-    else
-        y << "  rules:\n";
-    for (const QuantRule &r : q.rules)
-        y << "    - match: " << scalar(r.match) << "\n"
-          << "      kind: " << scalar(r.kind) << "\n"
-          << "      layers: " << layersText(r) << "\n"
-          << "      format: " << scalar(r.format) << "\n"
-          << "      method: " << scalar(r.method) << "\n";
-    y << "  gptq:\n"
-      << "    damping: " << number(q.gptq.damping) << "\n"
-      << "    act_order: " << boolean(q.gptq.actOrder) << "\n"
-      << "    block_size: " << q.gptq.blockSize << "\n"
-      << "  awq:\n"
-      << "    grid_points: " << q.awq.gridPoints << "\n"
-      << "    clip_search: " << boolean(q.awq.clipSearch) << "\n"
-      << "    then: " << scalar(q.awq.then) << "\n"
-      << "  smoothquant:\n"
-      << "    alpha: " << number(q.smoothQuant.alpha) << "\n";
-    if (q.plan)
-        y << "  plan:\n"
-          << "    target_bpw: " << number(q.plan->targetBitsPerWeight) << "\n"
-          << "    target_mb: " << number(q.plan->targetMegabytes) << "\n"
-          << "    candidates: " << flowList(q.plan->candidates) << "\n";
-    return y.str();
 }
 
 Recipe loadRecipe(const std::string &path)
@@ -531,11 +500,6 @@ Recipe loadRecipe(const std::string &path)
     if (in.bad())
         throw IoError("cannot read the recipe '" + path + "'");
     return parseRecipeYaml(text.str(), path);
-}
-
-void saveRecipe(const Recipe &recipe, const std::string &path)
-{
-    writeFileAtomically(path, recipeToYaml(recipe));
 }
 
 } // namespace lathe

@@ -37,4 +37,16 @@ inline void reportProgress(const ProgressFn &fn, double fraction, const std::str
         fn(fraction, message);
 }
 
+// A part of a longer job: maps this part's [0, 1] onto [from, to] of `progress`, each message
+// prefixed ("layer 3/22" -> "quantizing: layer 3/22"). Empty when `progress` is.
+inline ProgressFn subProgress(const ProgressFn &progress, double from, double to,
+    std::string prefix = {})
+{
+    if (!progress)
+        return {};
+    return [progress, from, to, prefix = std::move(prefix)](double f, const std::string &message) {
+        progress(from + (to - from) * f, prefix + message);
+    };
+}
+
 } // namespace lathe

@@ -44,7 +44,7 @@ std::shared_ptr<lathe::LoadedModel> rtnVariant(
     recipe.quantization = lathe::QuantizationStage {};
     recipe.quantization->method = "rtn";
     recipe.quantization->format = format;
-    return lathe::quantizeLoadedModel(base, recipe, std::string());
+    return lathe::compressLoadedModel(base, recipe, std::string());
 }
 
 } // namespace

@@ -39,6 +39,18 @@ Recipe fullRecipe()
     q.smoothQuant.alpha = 0.85;
     q.plan = PlanSettings { 3.3333333333333335, 12.5, { "int2-g32", "int4-g128", "fp8-e4m3" } };
     r.quantization = q;
+    PruningStage p;
+    p.method = "sparsegpt";
+    p.sparsity = 0.625;
+    p.pattern = "2:4";
+    p.count = 3;
+    p.blocks = { 4, 1 };
+    p.ignore = { "lm_head", "*.layers.0.*" };
+    p.rules = { { "model.layers.*.mlp.down_proj", "", -1, -1, 0.25 }, { "", "q_proj", 1, 2, -1.0 },
+        { "", "", 3, -1, 0.0 } };
+    p.damping = 0.02;
+    p.blockSize = 64;
+    r.pruning = p;
     return r;
 }
 
@@ -80,7 +92,8 @@ private Q_SLOTS:
         for (const char *key : { "name:", "file:", "samples:", "ctx:", "method:", "format:",
                  "clip_search:", "importance_weighted:", "ignore:", "rules:", "match:", "kind:",
                  "layers:", "damping:", "act_order:", "block_size:", "grid_points:", "then:",
-                 "alpha:", "target_bpw:", "target_mb:", "candidates:" })
+                 "alpha:", "target_bpw:", "target_mb:", "candidates:", "pruning:", "sparsity:",
+                 "pattern:", "count:", "blocks:", "sparsegpt:" })
             QVERIFY2(contains(yaml, key), key);
 
         Recipe plain;
@@ -89,6 +102,9 @@ private Q_SLOTS:
         const Recipe empty;
         QVERIFY(parseRecipeYaml(recipeToYaml(empty), "x") == empty);
         QVERIFY(!parseRecipeYaml(recipeToYaml(empty), "x").quantization);
+        Recipe pruneOnly;
+        pruneOnly.pruning = PruningStage {};
+        QVERIFY(parseRecipeYaml(recipeToYaml(pruneOnly), "x") == pruneOnly);
     }
 
     void defaultsFillWhatIsLeftOut()
@@ -166,6 +182,20 @@ private Q_SLOTS:
         QVERIFY(contains(e, "r.yaml line 7: 'ignore' is 'lm_head'; expected a list"));
         e = errorOf(head + "  gptq: 5\n");
         QVERIFY(contains(e, "r.yaml line 7: 'quantization.gptq' is '5'; expected a map"));
+        const std::string prune = "lathe_recipe: 1\npruning:\n"; // lines 1-2
+        e = errorOf(prune + "  method: wonda\n");
+        QVERIFY(contains(e, "r.yaml line 3: 'method': 'wonda' is not a pruning method; expected "
+                            "one of magnitude, wanda, sparsegpt, heads, channels, blocks"));
+        e = errorOf(prune + "  pattern: 4:2\n");
+        QVERIFY(contains(e, "r.yaml line 3: 'pattern': '4:2' is not a sparsity pattern"));
+        e = errorOf(prune + "  sparsity: 1\n");
+        QVERIFY(contains(e, "r.yaml line 3: 'sparsity' is '1'; expected a fraction of zeros"));
+        e = errorOf(prune + "  blocks: [1, x]\n");
+        QVERIFY(contains(e, "r.yaml line 3: 'blocks': 'x' is not a block number"));
+        e = errorOf(prune + "  rules:\n    - sparsity: -0.5\n");
+        QVERIFY(contains(e, "r.yaml line 4: 'sparsity' is negative"));
+        e = errorOf(prune + "  rules:\n    - format: int4\n");
+        QVERIFY(contains(e, "r.yaml line 4: unknown key 'format' in 'pruning.rules[]'"));
         e = errorOf("lathe_recipe: 1\ncalibration:\n  samples: many\n");
         QVERIFY(contains(e,
             "r.yaml line 3: 'samples' is 'many'; expected an integer of at "
@@ -173,7 +203,7 @@ private Q_SLOTS:
         e = errorOf("lathe_recipe: 1\nname: a\ncolour: red\n");
         QVERIFY(contains(e,
             "r.yaml line 3: unknown key 'colour' in 'recipe'; expected one of "
-            "lathe_recipe, name, calibration, quantization"));
+            "lathe_recipe, name, calibration, pruning, quantization"));
         e = errorOf("lathe_recipe: 1\nname: a\nname: b\n");
         QVERIFY(contains(e, "r.yaml line 3: 'recipe.name' is given twice"));
         e = errorOf("lathe_recipe: 1\nquantization:\n  format: none\n  method: [rtn]\n");

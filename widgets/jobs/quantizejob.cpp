@@ -77,7 +77,7 @@ void QuantizeJob::run(const lathe::ProgressFn &progress, const lathe::CancelToke
         text = calibrationText(m_request.recipe, m_request.calibrationFile);
     }
     cancel.throwIfCancelled();
-    m_result = lathe::quantizeLoadedModel(m_request.model, m_request.recipe, text, report, cancel);
+    m_result = lathe::compressLoadedModel(m_request.model, m_request.recipe, text, report, cancel);
 }
 
 void QuantizeJob::discardResult()
