@@ -97,6 +97,16 @@ Json configJson(const Model &model, const fs::path &sourceFolder, DType dtype, b
         if (j.is_discarded() || !j.is_object())
             throw FormatError(quoted(source) + " is not a JSON object");
         j.erase("quantization_config");
+        // The shape fields come from the model: structured pruning changes them.
+        j["hidden_size"] = c.hiddenSize;
+        j["intermediate_size"] = c.intermediateSize;
+        j["num_hidden_layers"] = c.numLayers;
+        j["num_attention_heads"] = c.numHeads;
+        j["num_key_value_heads"] = c.numKvHeads;
+        if (j.contains("head_dim") || c.headDim * c.numHeads != c.hiddenSize)
+            j["head_dim"] = c.headDim;
+        if (c.slidingWindow > 0 && j.contains("max_window_layers"))
+            j["max_window_layers"] = c.slidingWindowFromLayer;
     } else {
         j["architectures"] = { architectureClass(c.arch) };
         j["model_type"] = c.modelType.empty() ? architectureName(c.arch) : c.modelType;

@@ -178,10 +178,15 @@ std::shared_ptr<Model> Model::load(const std::string &path, const ProgressFn &pr
 }
 
 std::shared_ptr<Model> Model::fromWeights(ModelConfig config,
-                                          std::map<std::string, at::Tensor> weights)
+                                          std::map<std::string, at::Tensor> weights,
+                                          const std::shared_ptr<const Model> &source)
 {
     normalizeConfig(config, "(in memory)");
     auto model = std::shared_ptr<Model>(new Model);
+    if (source) {
+        model->m_path = source->m_path;
+        model->m_checkpoint = source->m_checkpoint;
+    }
     for (const TensorSpec &spec : tensorSpecs(config)) {
         auto it = weights.find(spec.name);
         if (it == weights.end()) {

@@ -38,8 +38,11 @@ public:
     static std::shared_ptr<Model> load(const std::string &path, const ProgressFn &progress = {},
                                        const CancelToken &cancel = {});
     // Builds a model from a config and weights already in memory (tests, benchmarks).
+    // `source`, when given, is the model the weights derive from (structured pruning): its
+    // path and checkpoint are kept, so an export copies its tokenizer files and config fields.
     static std::shared_ptr<Model> fromWeights(ModelConfig config,
-                                              std::map<std::string, at::Tensor> weights);
+                                              std::map<std::string, at::Tensor> weights,
+                                              const std::shared_ptr<const Model> &source = {});
 
     // A compressed variant of `base`: each named linear weight (HF name, 2-D, of base's shape)
     // is held packed instead of in f32; every other tensor is base's own, shared, not copied.
