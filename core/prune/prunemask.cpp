@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "prune/prunemask.h"
 
+#include "prune/prunemethods.h"
 #include "util/error.h"
 
 #include <ATen/ATen.h>
@@ -14,26 +15,6 @@
 
 namespace lathe {
 
-namespace {
-
-constexpr int kMaxGroup = 256;
-
-bool parseInt(const std::string &text, int &out)
-{
-    if (text.empty() || text.size() > 4)
-        return false;
-    int v = 0;
-    for (char ch : text) {
-        if (ch < '0' || ch > '9')
-            return false;
-        v = v * 10 + (ch - '0');
-    }
-    out = v;
-    return true;
-}
-
-} // namespace
-
 std::int64_t NmPattern::zerosIn(std::int64_t length) const
 {
     if (m == 0)
@@ -45,23 +26,14 @@ std::int64_t NmPattern::zerosIn(std::int64_t length) const
 
 NmPattern parseNmPattern(const std::string &pattern)
 {
-    if (pattern.empty())
-        return {};
-    const std::size_t colon = pattern.find(':');
-    NmPattern p;
-    const auto bad = [&](const std::string &why) {
-        return InvalidArgument("pruning pattern '" + pattern + "' " + why
-            + " (expected N:M such as 2:4 or 4:8, N zeros in every M inputs, or empty for "
-              "unstructured)");
-    };
-    if (colon == std::string::npos || !parseInt(pattern.substr(0, colon), p.n)
-        || !parseInt(pattern.substr(colon + 1), p.m))
-        throw bad("is not of the form N:M");
-    if (p.m < 2 || p.m > kMaxGroup)
-        throw bad("needs a group size M from 2 to " + std::to_string(kMaxGroup));
-    if (p.n <= 0 || p.n >= p.m)
-        throw bad("needs 0 < N < M");
-    return p;
+    // One grammar for the recipe reader, the CLI and the pruners.
+    const PrunePattern p = parsePrunePattern(pattern);
+    NmPattern out;
+    if (p.semiStructured()) {
+        out.n = p.zeros;
+        out.m = p.group;
+    }
+    return out;
 }
 
 at::Tensor magnitudeScores(const at::Tensor &weight)

@@ -25,8 +25,8 @@ struct NmPattern {
     double sparsity() const { return m ? double(n) / double(m) : 0.0; }
 };
 
-// "" -> unstructured; "N:M" with 0 < N < M (M at most 256). Throws InvalidArgument quoting
-// the text for anything else ("2-4", "4:2", "0:4", "a:b").
+// "" -> unstructured; "N:M" with 0 < N < M <= 64 (parsePrunePattern's grammar, prunemethods.h).
+// Throws InvalidArgument quoting the text for anything else ("2-4", "4:2", "0:4", "a:b").
 NmPattern parseNmPattern(const std::string &pattern);
 
 // |W| as f32 [rows, cols].

@@ -92,8 +92,6 @@ void checkRules(const PruningStage &stage, const ModelConfig &config)
     }
 }
 
-// subProgress: util/progress.h (the lead moved it there).
-
 std::string percent(double s)
 {
     return std::to_string(int(std::lround(s * 100.0))) + "%";
@@ -251,9 +249,9 @@ PruneResult pruneUnstructured(const std::shared_ptr<const Model> &base, const Pr
         = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     spdlog::info("{}: {} modules pruned, {:.1f}% of the decoder's linear weights zero, {:.1f} s",
         result.recipe.name, replaced.size(), 100.0 * result.sparsity, result.seconds);
-    reportProgress(progress, 1.0, "pruned " + std::to_string(replaced.size()) + " modules to "
-            + percent(result.sparsity) + " zeros in " + std::to_string(int(std::lround(result.seconds)))
-            + " s");
+    reportProgress(progress, 1.0,
+        "pruned " + std::to_string(replaced.size()) + " modules to " + percent(result.sparsity)
+            + " zeros in " + std::to_string(int(std::lround(result.seconds))) + " s");
     return result;
 }
 
