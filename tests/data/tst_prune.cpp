@@ -16,6 +16,7 @@
 #include "prune/prunemask.h"
 #include "prune/unstructuredprune.h"
 #include "text/tokenizerloader.h"
+#include "util/error.h"
 
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
@@ -171,6 +172,18 @@ private Q_SLOTS:
                 QVERIFY2(ppl["sparsegpt"] < bound * ppl["magnitude"], where.c_str());
                 QVERIFY2(ppl["wanda"] > base && ppl["sparsegpt"] > base, where.c_str());
             }
+        }
+    }
+
+    void gpt2IsRefused()
+    {
+        LATHE_REQUIRE_SHARED_DATA();
+        const auto model = Model::load(path("models/random/gpt2"));
+        try {
+            pruneUnstructured(model, stageFor("magnitude", ""), {});
+            QFAIL("GPT-2 was pruned");
+        } catch (const UnsupportedError &e) {
+            QVERIFY2(QString(e.what()).contains("gpt2"), e.what());
         }
     }
 
