@@ -166,7 +166,7 @@ Json generationJson(const Model &model, const fs::path &sourceFolder)
     }
     const ModelConfig &c = model.config();
     const GenerationDefaults &g = c.generation;
-    Json j;
+    Json j = Json::object(); // "{}" when there is nothing to say, never "null"
     if (!c.bosTokenIds.empty())
         j["bos_token_id"] = idList(c.bosTokenIds);
     if (!c.eosTokenIds.empty())
