@@ -61,32 +61,31 @@ Json pruningJson(const PruneResult &r)
 Json reportJson(const RecipeRunOptions &o, const std::string &model, const RecipeResult &r,
     const Model &base, const Json &calibration)
 {
+    const Json pruning = r.pruning ? pruningJson(*r.pruning) : Json();
+    const Json quantization = r.quantization ? quantizationJson(*r.quantization) : Json();
     Json j;
     j["model"] = model;
     j["out"] = o.out;
     j["recipe"] = r.recipe.name;
-    const bool flatPruning = !r.quantization && r.pruning;
-    if (flatPruning) {
-        for (const auto &[key, value] : pruningJson(*r.pruning).items())
-            if (key != "modules")
-                j[key] = value;
-    }
     if (r.quantization) {
-        const Json q = quantizationJson(*r.quantization);
-        j["method"] = q["method"];
-        j["format"] = q["format"];
+        j["method"] = quantization["method"];
+        j["format"] = quantization["format"];
+    } else {
+        for (const char *key : { "method", "pattern", "sparsity", "parameters_before",
+                 "parameters_after", "removed_blocks", "block_influence" })
+            if (pruning.contains(key))
+                j[key] = pruning[key];
     }
     j["calibration"] = calibration;
     if (r.quantization)
         for (const char *key : { "bits_per_weight", "quantized_weights", "quantized_bytes" })
-            j[key] = quantizationJson(*r.quantization)[key];
+            j[key] = quantization[key];
     j["variant_bytes"] = r.variant->weightBytes();
     j["original_bytes"] = base.weightBytes();
     j["seconds"] = r.seconds;
     if (r.quantization && r.pruning)
-        j["pruning"] = pruningJson(*r.pruning);
-    j["modules"] = r.quantization ? quantizationJson(*r.quantization)["modules"]
-                                  : pruningJson(*r.pruning)["modules"];
+        j["pruning"] = pruning;
+    j["modules"] = r.quantization ? quantization["modules"] : pruning["modules"];
     return j;
 }
 

@@ -10,10 +10,16 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace lathe::cli {
 
 struct RecipeRunOptions {
+    RecipeRunOptions(std::string report, std::string command)
+        : reportFile(std::move(report))
+        , commandName(std::move(command))
+    {
+    }
     std::string model;
     std::string calib;
     std::string tokenizer;

@@ -28,7 +28,7 @@ struct PruneCliOptions {
     std::string pattern;
     std::optional<int> count;
     std::vector<int> blocks;
-    RecipeRunOptions run { .reportFile = "prune.json", .commandName = "prune" };
+    RecipeRunOptions run { "prune.json", "prune" };
 };
 
 Recipe buildRecipe(const PruneCliOptions &o)

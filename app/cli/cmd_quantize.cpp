@@ -32,7 +32,7 @@ struct QuantizeCliOptions {
     bool asym = false;
     std::string format;
     std::optional<double> targetBpw;
-    RecipeRunOptions run { .reportFile = "quantize.json", .commandName = "quantize" };
+    RecipeRunOptions run { "quantize.json", "quantize" };
 };
 
 // The recipe the flags describe (or the --recipe file with the flags that override it).

@@ -8,6 +8,8 @@
 #include "util/threadpool.h"
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <exception>
@@ -36,6 +38,10 @@ int reportError(const std::string &message, int code)
 int main(int argc, char **argv)
 {
     using namespace lathe::cli;
+    // Stdout carries results only (JSON with --json): the engine's log goes to stderr, and
+    // only its warnings; its progress messages are the progress line's job.
+    spdlog::set_default_logger(spdlog::stderr_color_st("lathe-cli"));
+    spdlog::set_level(spdlog::level::warn);
 
     CLI::App app("Lathe command line: inspect, run and measure language models "
                  "(Hugging Face safetensors folders, .safetensors files, GGUF).",
