@@ -5,7 +5,7 @@
 #include "api/loadedmodel.h"
 #include "jobs/jobtext.h"
 #include "jobs/sensitivityjob.h"
-#include "quant/quanttypes.h"
+#include "recipe/runrecipe.h"
 #include "util/error.h"
 
 #include <utility>
@@ -16,23 +16,23 @@ namespace lathe::ui
 namespace
 {
 
-bool methodNeedsCalibration(const std::string &name)
+// "W4 g128 GPTQ", else what the stages do: "wanda + int4-g128", "blocks".
+QString jobTitle(const lathe::Recipe &recipe)
 {
-    for (const lathe::QuantMethodInfo &m : lathe::quantMethods())
-        if (m.name == name)
-            return m.needsCalibration;
-    return false;
+    if (!recipe.name.empty())
+        return QuantizeJob::tr("Compress %1").arg(QString::fromStdString(recipe.name));
+    std::string what;
+    if (recipe.pruning)
+        what = recipe.pruning->method;
+    if (recipe.quantization)
+        what += (what.empty() ? "" : " + ") + recipe.quantization->format;
+    return QuantizeJob::tr("Compress %1").arg(QString::fromStdString(what));
 }
 
 } // namespace
 
 QuantizeJob::QuantizeJob(QuantizeRequest request, QObject *parent)
-    : Job(tr("Quantize %1")
-              .arg(QString::fromStdString(request.recipe.name.empty()
-                      ? (request.recipe.quantization ? request.recipe.quantization->format
-                                                     : std::string())
-                      : request.recipe.name)),
-          parent)
+    : Job(jobTitle(request.recipe), parent)
     , m_request(std::move(request))
 {
     setObjectName(QStringLiteral("quantizeJob"));
@@ -47,15 +47,8 @@ std::shared_ptr<lathe::LoadedModel> QuantizeJob::takeResult()
 
 bool QuantizeJob::needsCalibration(const lathe::Recipe &recipe)
 {
-    if (!recipe.quantization)
-        return false;
-    const lathe::QuantizationStage &stage = *recipe.quantization;
-    if (stage.importanceWeighted || methodNeedsCalibration(stage.method))
-        return true;
-    for (const lathe::QuantRule &rule : stage.rules)
-        if (methodNeedsCalibration(rule.method))
-            return true;
-    return false;
+    // The engine's own answer, so GUI and CLI agree on which stages read text.
+    return lathe::recipeNeedsCalibration(recipe);
 }
 
 std::string QuantizeJob::calibrationText(const lathe::Recipe &recipe, const QString &file)

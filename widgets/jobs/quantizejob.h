@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// QuantizeJob: runs a recipe's quantization on the worker thread and makes the compressed
-// variant (sharing every untouched tensor with the original). Calibration text is read only
-// when a module's method needs it: the user's file, or generated stories. After finished(),
-// takeResult() hands the variant over exactly once; a cancelled job leaves nothing behind.
+// QuantizeJob: runs a whole recipe (pruning, then quantization; lathe::compressLoadedModel) on
+// the worker thread and makes the compressed variant (sharing every untouched tensor with the
+// original). Calibration text is read only when a stage needs it: the user's file, or
+// generated stories. After finished(), takeResult() hands the variant over exactly once; a
+// cancelled job leaves nothing behind.
 #pragma once
 
 #include "jobs/job.h"
@@ -38,7 +39,7 @@ public:
     // history does not pin a closed model's memory.
     void releaseModel() { m_request.model.reset(); }
 
-    // Whether any module of the recipe uses a method that reads calibration text.
+    // Whether any stage of the recipe reads calibration text (lathe::recipeNeedsCalibration).
     static bool needsCalibration(const lathe::Recipe &recipe);
     // The calibration text for `recipe`: the file's, or generated stories for its windows.
     static std::string calibrationText(const lathe::Recipe &recipe, const QString &file);

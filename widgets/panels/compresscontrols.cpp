@@ -60,6 +60,13 @@ CompressControls::CompressControls(QWidget *parent)
 
 void CompressControls::buildFormatRow(QWidget *box)
 {
+    m_quantize = new QCheckBox(tr("Quantize"), box);
+    m_quantize->setObjectName(QStringLiteral("compressQuantize"));
+    m_quantize->setChecked(true);
+    m_quantize->setStyleSheet(QStringLiteral("font-weight: bold"));
+    m_quantize->setToolTip(tr("Store the weights in fewer bits; unchecked: the recipe only "
+                              "prunes and the weights stay in f32"));
+
     m_preset = new QComboBox(box);
     m_preset->setObjectName(QStringLiteral("compressPreset"));
     m_preset->addItem(tr("Custom"), -1);
@@ -97,6 +104,8 @@ void CompressControls::buildFormatRow(QWidget *box)
                             "per-module overrides go in the table below"));
 
     auto *row = new QHBoxLayout;
+    row->addWidget(m_quantize);
+    row->addSpacing(12);
     row->addWidget(boldLabel(tr("Preset"), box));
     row->addWidget(m_preset);
     row->addSpacing(12);
@@ -107,6 +116,11 @@ void CompressControls::buildFormatRow(QWidget *box)
     row->addStretch(1);
     static_cast<QVBoxLayout *>(layout())->addLayout(row);
 
+    connect(m_quantize, &QCheckBox::toggled, this, [this] {
+        updateOptionVisibility();
+        if (!m_updating)
+            Q_EMIT recipeChanged();
+    });
     connect(m_preset, &QComboBox::activated, this,
         [this](int row) { applyPreset(m_preset->itemData(row).toInt()); });
     connect(m_method, &QComboBox::currentIndexChanged, this,
@@ -245,7 +259,8 @@ void CompressControls::buildActionsRow(QWidget *box)
                           "predicted damage; the choice fills the table's overrides"));
     m_run = new QPushButton(tr("Run"), box);
     m_run->setObjectName(QStringLiteral("compressRun"));
-    m_run->setToolTip(tr("Quantize the model with this recipe into a new variant (Ctrl+Enter)"));
+    m_run->setToolTip(tr("Prune and/or quantize the model with this recipe into a new variant "
+                         "(Ctrl+Enter)"));
     m_run->setDefault(true);
     m_cancel = new QPushButton(tr("Cancel"), box);
     m_cancel->setObjectName(QStringLiteral("compressCancel"));
@@ -314,12 +329,15 @@ lathe::Recipe CompressControls::recipe() const
     stage.awq.then = m_awqThen->currentData().toString().toStdString();
     stage.smoothQuant.alpha = m_alpha->value();
     stage.rules.clear();
-    r.quantization = std::move(stage);
+    if (quantizes())
+        r.quantization = std::move(stage);
+    else
+        r.quantization.reset();
     r.calibration.file = calibrationFile().toStdString();
     r.calibration.samples = m_samples->value();
     r.calibration.ctx = m_ctx->value();
     const int preset = currentPreset();
-    if (r.name.empty() && preset >= 0)
+    if (r.name.empty() && preset >= 0 && quantizes())
         r.name = lathe::quantPresets()[static_cast<std::size_t>(preset)].label;
     return r;
 }
@@ -332,6 +350,7 @@ void CompressControls::setRecipe(const lathe::Recipe &recipe)
         = recipe.quantization.value_or(lathe::QuantizationStage {});
     if (m_hidden.quantization)
         m_hidden.quantization->rules.clear();
+    m_quantize->setChecked(recipe.quantization.has_value() || !recipe.pruning.has_value());
     selectData(m_method, QString::fromStdString(stage.method));
     selectData(m_format, QString::fromStdString(stage.format));
     m_clip->setChecked(stage.clipSearch);
@@ -390,8 +409,20 @@ void CompressControls::refresh()
     Q_EMIT recipeChanged();
 }
 
+bool CompressControls::quantizes() const
+{
+    return m_quantize->isChecked();
+}
+
 void CompressControls::updateOptionVisibility()
 {
+    const bool on = quantizes();
+    for (QWidget *w : { static_cast<QWidget *>(m_preset), static_cast<QWidget *>(m_method),
+             static_cast<QWidget *>(m_format), static_cast<QWidget *>(m_clip),
+             static_cast<QWidget *>(m_importance), m_gptqBox, m_awqBox, m_smoothBox })
+        w->setEnabled(on);
+    if (m_budget) // built after the rows whose signals reach here
+        m_budget->setEnabled(on);
     const QString method = m_method->currentData().toString();
     const bool awq = method == QLatin1String("awq");
     const bool awqGptq = awq && m_awqThen->currentData().toString() == QLatin1String("gptq");
@@ -436,9 +467,10 @@ void CompressControls::browseCalibrationFile()
 
 void CompressControls::setState(bool canRun, bool running, bool cancellable)
 {
-    for (QWidget *w : { static_cast<QWidget *>(m_run), static_cast<QWidget *>(m_plan),
-             static_cast<QWidget *>(m_load) })
+    for (QWidget *w : { static_cast<QWidget *>(m_run), static_cast<QWidget *>(m_load) })
         w->setEnabled(canRun);
+    // The planner chooses formats: nothing to plan while the recipe only prunes.
+    m_plan->setEnabled(canRun && quantizes());
     m_cancel->setEnabled(cancellable);
     m_progress->setVisible(running);
     if (!running)

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // CompressControls: the settings row of the Compress view, generated from the quant type
-// table: a preset, the method and the format (descriptions as tooltips), the method's options
-// (clipping search, importance weighting, GPTQ damping and act-order, AWQ's quantizer after
-// scaling, SmoothQuant's alpha), the calibration text and windows, the "Plan for budget"
-// target, Run / Cancel, Save / Load recipe, and the progress of the running job. It reads and
-// writes the global part of a Recipe; per-module rules belong to the view's table.
+// table: whether to quantize at all (a recipe may only prune), a preset, the method and the
+// format (descriptions as tooltips), the method's options (clipping search, importance
+// weighting, GPTQ damping and act-order, AWQ's quantizer after scaling, SmoothQuant's alpha),
+// the calibration text and windows, the "Plan for budget" target, Run / Cancel, Save / Load
+// recipe, and the progress of the running job. It reads and writes the global part of a
+// Recipe; per-module rules belong to the view's table.
 #pragma once
 
 #include "recipe/recipe.h"
@@ -31,10 +32,12 @@ class CompressControls : public QWidget
 public:
     explicit CompressControls(QWidget *parent = nullptr);
 
-    // The settings as a recipe without rules. `name` is the preset's label while the method
-    // and format match a preset, else the name of the last loaded recipe, else empty.
+    // The settings as a recipe without rules (and without a quantization section while
+    // "Quantize" is unchecked). `name` is the preset's label while quantizing with a preset's
+    // method and format, else the name of the last loaded recipe, else empty.
     lathe::Recipe recipe() const;
-    // Shows `recipe`'s global settings (its rules are ignored here). Emits recipeChanged().
+    // Shows `recipe`'s global settings (its rules are ignored here); "Quantize" is checked
+    // when it has a quantization section or no pruning one. Emits recipeChanged().
     void setRecipe(const lathe::Recipe &recipe);
     // Picks the preset at `index` of lathe::quantPresets(); false when out of range.
     bool applyPreset(int index);
@@ -50,6 +53,8 @@ public:
     void setProgress(int percent, const QString &message);
     void setStatus(const QString &text);
 
+    bool quantizes() const;
+    QCheckBox *quantizeCheck() const { return m_quantize; }
     QComboBox *presetCombo() const { return m_preset; }
     QComboBox *methodCombo() const { return m_method; }
     QComboBox *formatCombo() const { return m_format; }
@@ -90,6 +95,7 @@ private:
     void selectData(QComboBox *combo, const QString &value);
     void browseCalibrationFile();
 
+    QCheckBox *m_quantize = nullptr;
     QComboBox *m_preset = nullptr;
     QComboBox *m_method = nullptr;
     QComboBox *m_format = nullptr;

@@ -10,6 +10,8 @@
 #include "models/formatdelegate.h"
 #include "models/moduleplantablemodel.h"
 #include "panels/compresscontrols.h"
+#include "panels/prunecontrols.h"
+#include "prune/prunemethods.h"
 #include "recipe/recipeyaml.h"
 #include "settings.h"
 #include "util/error.h"
@@ -24,6 +26,7 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QShortcut>
+#include <QSignalBlocker>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStandardPaths>
@@ -66,6 +69,14 @@ QString noteHtml()
         "more bits and compress robust ones harder. <b>Plan for budget</b> does that for you: "
         "it measures each module in each candidate format and picks the cheapest damage for "
         "the bits you allow.</p>"
+        "<p><b>Pruning</b> (check <i>Prune first</i>) removes weights before quantizing. "
+        "<i>magnitude</i> zeros the smallest weights; <i>wanda</i> weighs them by how strongly "
+        "the calibration text drives their inputs; <i>sparsegpt</i> also adjusts the weights "
+        "that stay to make up for the ones removed. A 2:4 pattern keeps 2 of every 4 weights, "
+        "a layout sparse kernels can skip. <i>heads</i>, <i>channels</i> and <i>blocks</i> "
+        "remove whole attention heads, feed-forward channels or decoder blocks: the model "
+        "really gets smaller. Blocks whose output hardly differs from their input (low block "
+        "influence) are the cheapest to drop; click bars of the chart to choose them.</p>"
         "<p><b>Run</b> makes a variant beside the original (it shares every untouched tensor); "
         "measure what it lost in the Evaluate mode.</p>");
 }
@@ -95,6 +106,8 @@ CompressView::CompressView(JobRunner *runner, QWidget *parent)
     m_title->setFont(titleFont);
     layout->addWidget(m_title);
 
+    m_prune = new PruneControls(this);
+    layout->addWidget(m_prune);
     m_controls = new CompressControls(this);
     layout->addWidget(m_controls);
 
@@ -153,6 +166,9 @@ CompressView::CompressView(JobRunner *runner, QWidget *parent)
     }
 
     connect(m_controls, &CompressControls::recipeChanged, this, &CompressView::onRecipeChanged);
+    connect(m_prune, &PruneControls::recipeChanged, this, &CompressView::onRecipeChanged);
+    connect(m_prune, &PruneControls::measureInfluenceRequested, this,
+        &CompressView::measureBlockInfluence);
     connect(m_controls, &CompressControls::runRequested, this, &CompressView::run);
     connect(m_controls, &CompressControls::cancelRequested, this, &CompressView::cancel);
     connect(m_controls, &CompressControls::planRequested, this, &CompressView::planForBudget);
@@ -198,6 +214,13 @@ void CompressView::setModel(std::shared_ptr<const lathe::LoadedModel> model)
     // Overrides name modules of the previous model.
     m_tableModel->clear();
     m_sensitivity.reset();
+    const lathe::ModelConfig *config
+        = m_model && m_model->summary().config ? &*m_model->summary().config : nullptr;
+    if (config)
+        m_prune->setModelShape(int(config->numLayers), int(config->numHeads),
+            int(config->numKvHeads), int(config->intermediateSize));
+    else
+        m_prune->setModelShape(0, 0, 0, 0);
     m_hasPlannedDamage = false;
     m_controls->setStatus(QString());
     updatePlan();
@@ -213,6 +236,9 @@ void CompressView::setSensitivity(std::shared_ptr<const lathe::SensitivityResult
 lathe::Recipe CompressView::recipe() const
 {
     lathe::Recipe r = m_controls->recipe();
+    r.pruning = m_prune->stage();
+    if (!r.quantization)
+        return r;
     std::vector<lathe::QuantRule> &rules = r.quantization->rules;
     rules = m_extraRules;
     for (const auto &[module, format] : m_tableModel->overrides()) {
@@ -221,9 +247,9 @@ lathe::Recipe CompressView::recipe() const
         rule.format = format;
         rules.push_back(std::move(rule));
     }
-    // A preset's label no longer describes a recipe with per-module choices: let the engine
-    // name it ("mixed 4.31 bpw RTN").
-    if (!m_tableModel->overrides().empty() && m_controls->currentPreset() >= 0
+    // A preset's label no longer describes a recipe with per-module choices or pruning: let
+    // the engine name it ("mixed 4.31 bpw RTN", "wanda 50% + int8 RTN").
+    if ((!m_tableModel->overrides().empty() || r.pruning) && m_controls->currentPreset() >= 0
         && r.name == lathe::quantPresets()[static_cast<std::size_t>(m_controls->currentPreset())]
                          .label)
         r.name.clear();
@@ -243,6 +269,11 @@ void CompressView::setRecipe(const lathe::Recipe &recipe)
         }
     }
     m_tableModel->setOverrides(std::move(overrides));
+    {
+        // The controls' recipeChanged below re-plans once everything is shown.
+        const QSignalBlocker blocker(m_prune);
+        m_prune->setStage(recipe.pruning);
+    }
     m_controls->setRecipe(recipe); // re-plans through recipeChanged
 }
 
@@ -277,15 +308,20 @@ void CompressView::onRecipeChanged()
 void CompressView::updatePlan()
 {
     m_planError.clear();
-    if (m_model) {
+    m_plan = {};
+    const lathe::Recipe r = recipe();
+    if (!r.pruning && !r.quantization)
+        m_planError = tr("the recipe neither prunes nor quantizes: check Prune first, "
+                         "Quantize or both");
+    else if (m_model && r.pruning)
+        m_planError = pruningError(*r.pruning);
+    if (m_model && r.quantization && m_planError.isEmpty()) {
         try {
-            m_plan = lathe::previewQuantPlan(*m_model, recipe());
+            m_plan = lathe::previewQuantPlan(*m_model, r);
         } catch (const lathe::Error &e) {
             m_plan = {};
             m_planError = QString::fromStdString(e.what());
         }
-    } else {
-        m_plan = {};
     }
     m_tableModel->setPlan(m_plan);
     updateMeter();
@@ -303,6 +339,13 @@ void CompressView::updateMeter()
         m_meter->setText(tr("<span style='color:#d04040'>This recipe does not fit the model: "
                             "%1</span>")
                              .arg(m_planError.toHtmlEscaped()));
+        return;
+    }
+    const std::optional<lathe::PruningStage> pruning = m_prune->stage();
+    const QString pruned = pruning ? pruningSummary(*pruning) : QString();
+    if (!m_controls->quantizes()) {
+        m_meter->setText(pruned + tr("<br>No quantization: the weights stay in f32 (%1 now).")
+                                      .arg(formatSize(m_model->summary().bytes)));
         return;
     }
     int quantized = 0;
@@ -344,7 +387,9 @@ void CompressView::updateMeter()
                         .arg(covered)
                         .arg(QString::fromStdString(format));
     }
-    m_meter->setText(text);
+    if (pruning && lathe::findPruneMethod(pruning->method).structured)
+        text += tr(" (sizes before pruning)");
+    m_meter->setText(pruned.isEmpty() ? text : pruned + QStringLiteral("<br>") + text);
 }
 
 void CompressView::updateControls()
@@ -354,6 +399,7 @@ void CompressView::updateControls()
     m_controls->setState(runnable && !running && m_planError.isEmpty(), running,
         running && !m_job->isCancelRequested());
     m_controls->saveButton()->setEnabled(true);
+    m_prune->setMeasureEnabled(runnable && !running);
     m_controls->loadButton()->setEnabled(!running);
     if (!m_model)
         m_controls->setStatus(tr("Open a model first."));
@@ -364,6 +410,13 @@ void CompressView::updateControls()
 void CompressView::saveSettings() const
 {
     lathe::Recipe r = m_controls->recipe();
+    // Like the per-module overrides, chosen blocks and per-module rules belong to one model
+    // and one recipe file, not to the next session.
+    r.pruning = m_prune->stage();
+    if (r.pruning) {
+        r.pruning->blocks.clear();
+        r.pruning->rules.clear();
+    }
     try {
         Settings().setCompressRecipe(QString::fromStdString(lathe::recipeToYaml(r)));
     } catch (const lathe::Error &e) {
@@ -379,7 +432,9 @@ void CompressView::restoreSettings()
     if (yaml.isEmpty())
         return;
     try {
-        m_controls->setRecipe(lathe::parseRecipeYaml(yaml.toStdString(), "remembered settings"));
+        const lathe::Recipe r = lathe::parseRecipeYaml(yaml.toStdString(), "remembered settings");
+        m_prune->setStage(r.pruning);
+        m_controls->setRecipe(r);
     } catch (const lathe::Error &e) {
         spdlog::warn("ignoring the remembered compression settings: {}", e.what());
     }
@@ -418,8 +473,11 @@ void CompressView::run()
     request.model = m_model;
     request.recipe = recipe();
     request.calibrationFile = m_controls->calibrationFile();
-    spdlog::info("quantizing {} with {} {}", m_model->displayName(),
-        request.recipe.quantization->method, request.recipe.quantization->format);
+    spdlog::info("compressing {}: {}{}", m_model->displayName(),
+        request.recipe.pruning ? "prune " + request.recipe.pruning->method + ", " : std::string(),
+        request.recipe.quantization ? "quantize " + request.recipe.quantization->method + " "
+                + request.recipe.quantization->format
+                                    : std::string("no quantization"));
     auto *job = new QuantizeJob(std::move(request));
     connect(job, &Job::done, this, [this, job] { onQuantizeDone(job); });
     startJob(job, tr("Waiting for the worker…"));
@@ -433,6 +491,8 @@ void CompressView::planForBudget()
     PlanBudgetRequest request;
     request.model = m_model;
     request.recipe = recipe();
+    if (!request.recipe.quantization)
+        return; // nothing to plan: the recipe only prunes
     lathe::PlanSettings plan;
     plan.targetBitsPerWeight = m_controls->budgetBits();
     request.recipe.quantization->plan = plan;
@@ -456,10 +516,15 @@ void CompressView::onQuantizeDone(QuantizeJob *job)
         std::shared_ptr<lathe::LoadedModel> variant = job->takeResult();
         if (variant && job->request().model == m_model) {
             const lathe::VariantInfo *info = variant->variantInfo();
+            QString sparsity;
+            if (info && !info->pruning.empty())
+                sparsity = tr("%1 % zeros, %2 parameters, ")
+                               .arg(QLocale().toString(100.0 * info->sparsity, 'f', 1),
+                                   QLocale().toString(double(info->parameters), 'f', 0));
             m_controls->setStatus(info
-                    ? tr("Made %1: %2 bits/weight, %3, in %4 s.")
+                    ? tr("Made %1: %2 bits/weight, %3%4, in %5 s.")
                           .arg(QString::fromStdString(info->name),
-                              QLocale().toString(info->bitsPerWeight, 'f', 2),
+                              QLocale().toString(info->bitsPerWeight, 'f', 2), sparsity,
                               formatSize(info->weightBytes),
                               QLocale().toString(info->seconds, 'f', 1))
                     : tr("Done."));
@@ -468,7 +533,7 @@ void CompressView::onQuantizeDone(QuantizeJob *job)
         break;
     }
     case Job::State::Failed:
-        spdlog::error("quantization failed: {}", job->errorText().toStdString());
+        spdlog::error("compression failed: {}", job->errorText().toStdString());
         m_controls->setStatus(tr("Failed: %1").arg(job->errorText()));
         Q_EMIT runFailed(job->errorText());
         break;
@@ -544,7 +609,7 @@ bool CompressView::loadRecipeFile(const QString &path)
         showError(tr("Cannot Load Recipe"), QString::fromStdString(e.what()));
         return false;
     }
-    if (!loaded.quantization)
+    if (!loaded.quantization && !loaded.pruning)
         loaded.quantization = lathe::QuantizationStage {};
     m_hasPlannedDamage = false;
     setRecipe(loaded);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// CompressView: the Compress mode. Configure a quantization recipe (preset, method, format and
-// options generated from the quant type table, calibration text), see the plan it gives the
+// CompressView: the Compress mode. Configure a recipe: an optional pruning stage (PruneControls:
+// method, sparsity or N:M pattern, heads/channels/blocks to remove, a block-influence chart to
+// pick blocks) and quantization (preset, method, format and options generated from the quant
+// type table, calibration text, or none), see the plan it gives the
 // open model module by module with the measured sensitivity beside it, override any module's
 // format in the table, watch the live meter (bits per weight, size against the original,
 // predicted damage), let "Plan for budget" choose per-module formats for a target, and Run it
@@ -34,11 +36,13 @@ class LoadedModel;
 namespace lathe::ui
 {
 
+class BlockInfluenceJob;
 class CompressControls;
 class Job;
 class JobRunner;
 class ModulePlanTableModel;
 class PlanBudgetJob;
+class PruneControls;
 class QuantizeJob;
 
 class CompressView : public QWidget
@@ -54,12 +58,15 @@ public:
     // The Sensitivity mode's last result for this model (fills the Sensitivity column).
     void setSensitivity(std::shared_ptr<const lathe::SensitivityResult> result);
 
-    // The recipe Run uses: the controls' settings, the rules of a loaded recipe that are not
-    // per-module overrides, then one rule per override.
+    // The recipe Run uses: the pruning section's stage (when checked), the controls' settings,
+    // the rules of a loaded recipe that are not per-module overrides, then one rule per
+    // override (no quantization section while "Quantize" is unchecked).
     lathe::Recipe recipe() const;
-    // Shows `recipe` (controls, overrides from its per-module rules) and re-plans.
+    // Shows `recipe` (pruning section, controls, overrides from its per-module rules) and
+    // re-plans.
     void setRecipe(const lathe::Recipe &recipe);
-    // The plan of recipe() for the model (empty without a model or when it does not resolve).
+    // The quantization plan of recipe() for the model (empty without a model, without a
+    // quantization section or when it does not resolve).
     const lathe::QuantPlan &plan() const { return m_plan; }
     // Empty when the recipe resolves; otherwise why not.
     QString planError() const { return m_planError; }
@@ -77,6 +84,7 @@ public:
     bool loadRecipeFile(const QString &path);
 
     CompressControls *controls() const { return m_controls; }
+    PruneControls *pruneControls() const { return m_prune; }
     ModulePlanTableModel *tableModel() const { return m_tableModel; }
     QTableView *tableView() const { return m_table; }
     QLabel *meterLabel() const { return m_meter; }
@@ -87,6 +95,8 @@ public:
 public Q_SLOTS:
     void run();
     void planForBudget();
+    // Measures block influence on the calibration text for the Prune section's chart.
+    void measureBlockInfluence();
     void cancel();
     void saveRecipeWithDialog();
     void loadRecipeWithDialog();
@@ -100,6 +110,8 @@ Q_SIGNALS:
     void runCancelled();
     void runFailed(const QString &message);
     void budgetPlanned();
+    // The Prune section's chart shows a new block-influence measurement.
+    void blockInfluenceMeasured();
     // A problem the user should see (the main window shows it as a dialog).
     void errorOccurred(const QString &title, const QString &text);
 
@@ -113,6 +125,9 @@ private:
     void startJob(Job *job, const QString &waiting);
     void onQuantizeDone(QuantizeJob *job);
     void onPlanDone(PlanBudgetJob *job);
+    void onInfluenceDone(BlockInfluenceJob *job);
+    QString pruningError(const lathe::PruningStage &stage) const;
+    QString pruningSummary(const lathe::PruningStage &stage) const;
     void showError(const QString &title, const QString &text);
 
     JobRunner *m_runner = nullptr;
@@ -127,6 +142,7 @@ private:
     QPointer<Job> m_job;
 
     QLabel *m_title = nullptr;
+    PruneControls *m_prune = nullptr;
     CompressControls *m_controls = nullptr;
     QLabel *m_meter = nullptr;
     ModulePlanTableModel *m_tableModel = nullptr;
