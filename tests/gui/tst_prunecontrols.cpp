@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The Prune section of the Compress view on the demo model, offscreen: the controls produce
 // the expected PruningStage for every method (sparsity, N:M pattern, per-layer overrides,
-// heads in whole KV groups, channels, blocks); a recipe with pruning saves, loads and is remembered; prune-only
-// recipes plan without a quantization section; block influence measured in a job fills the
-// chart with one bar per decoder block and clicking a bar chooses that block; Wanda 50 % +
-// int8 run from the main window gives an Evaluate row with half its weights zero, identical to
-// what lathe::compressLoadedModel (the CLI's path) makes from the same recipe.
+// heads in whole KV groups, channels, blocks); a recipe with pruning saves, loads and is
+// remembered; prune-only recipes plan without a quantization section; block influence
+// measured in a job fills the chart with one bar per decoder block and clicking a bar chooses
+// that block; Wanda 50 % + int8 run from the main window gives an Evaluate row with half its
+// weights zero, identical to what lathe::compressLoadedModel (the CLI's path) makes from the
+// same recipe.
 #include "api/compression.h"
 #include "api/loadedmodel.h"
 #include "charts/barchart.h"
