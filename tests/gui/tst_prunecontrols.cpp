@@ -143,9 +143,11 @@ void TestPruneControls::controlsProduceStages()
     QVERIFY(changed.count() >= 3);
 
     // Per-layer overrides: table rows become PruneRule entries.
-    QVERIFY(controls.rulesTable()->isVisible());
+    QVERIFY(controls.addRuleButton()->isVisible());
+    QVERIFY(!controls.rulesTable()->isVisible()); // no overrides yet
     QTest::mouseClick(controls.addRuleButton(), Qt::LeftButton);
     QCOMPARE(controls.rulesTable()->rowCount(), 1);
+    QVERIFY(controls.rulesTable()->isVisible());
     QCOMPARE(controls.stage()->rules.size(), std::size_t(1));
     lathe::PruneRule expected;
     expected.kind = "down_proj";
@@ -167,6 +169,7 @@ void TestPruneControls::controlsProduceStages()
     QTest::mouseClick(controls.removeRuleButton(), Qt::LeftButton);
     QCOMPARE(controls.rulesTable()->rowCount(), 0);
     QVERIFY(controls.stage()->rules.empty());
+    QVERIFY(!controls.rulesTable()->isVisible());
 
     // A pattern fixes the sparsity: the spin is disabled.
     chooseData(controls.patternCombo(), QStringLiteral("2:4"));

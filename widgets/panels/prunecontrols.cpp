@@ -495,8 +495,9 @@ QString layersText(const lathe::PruneRule &rule)
 void PruneControls::buildRules(QWidget *box)
 {
     m_rulesBox = new QWidget(box);
-    auto *layout = new QHBoxLayout(m_rulesBox);
+    auto *layout = new QVBoxLayout(m_rulesBox);
     layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
     m_rules = new QTableWidget(0, 4, m_rulesBox);
     m_rules->setObjectName(QStringLiteral("pruneRules"));
     m_rules->setHorizontalHeaderLabels(
@@ -520,12 +521,16 @@ void PruneControls::buildRules(QWidget *box)
     m_addRule->setObjectName(QStringLiteral("pruneAddRule"));
     m_removeRule = new QPushButton(tr("Remove"), m_rulesBox);
     m_removeRule->setObjectName(QStringLiteral("pruneRemoveRule"));
-    auto *buttons = new QVBoxLayout;
+    // One line while there are no overrides; the table appears with the first one.
+    auto *buttons = new QHBoxLayout;
+    buttons->addWidget(new QLabel(tr("Per-layer overrides"), m_rulesBox));
     buttons->addWidget(m_addRule);
     buttons->addWidget(m_removeRule);
     buttons->addStretch(1);
-    layout->addWidget(m_rules, 1);
     layout->addLayout(buttons);
+    layout->addWidget(m_rules);
+    m_rules->setVisible(false);
+    m_removeRule->setEnabled(false);
 
     connect(m_addRule, &QPushButton::clicked, this, [this] { addRule(); });
     connect(m_removeRule, &QPushButton::clicked, this, [this] {
@@ -535,6 +540,7 @@ void PruneControls::buildRules(QWidget *box)
             return;
         m_rules->removeRow(row);
         readRules();
+        showRules();
     });
     connect(m_rules, &QTableWidget::itemChanged, this, [this] {
         if (!m_updating)
@@ -566,6 +572,8 @@ void PruneControls::showRules()
         for (int c = 0; c < 4; ++c)
             m_rules->setItem(row, c, new QTableWidgetItem(cells[c]));
     }
+    m_rules->setVisible(!m_stage.rules.empty());
+    m_removeRule->setEnabled(!m_stage.rules.empty());
     m_updating = was;
 }
 
