@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "prune/sparsegpt.h"
 
+#include "quant/gptq.h"
 #include "util/error.h"
 
 #include <ATen/ATen.h>
@@ -14,21 +15,6 @@
 namespace lathe {
 
 namespace {
-
-// Upper Cholesky factor U of H^-1 (H^-1 = U^T U), or undefined when H is not positive
-// definite. Row j of U from the diagonal on holds exactly the OBS factors for eliminating
-// column j after the columns before it (the sequential inverses, as GPTQ uses them).
-at::Tensor upperFactorOfInverse(const at::Tensor &h)
-{
-    const auto [lower, info] = at::linalg_cholesky_ex(h, false, false);
-    if (info.item<int>() != 0)
-        return {};
-    const at::Tensor inverse = at::cholesky_inverse(lower, false);
-    const auto [upper, info2] = at::linalg_cholesky_ex(inverse, true, false);
-    if (info2.item<int>() != 0 || !at::isfinite(upper).all().item<bool>())
-        return {};
-    return upper;
-}
 
 std::string shapeOf(const at::Tensor &t)
 {
@@ -67,19 +53,7 @@ at::Tensor sparseGptPrune(const at::Tensor &weight, const at::Tensor &hessian,
     // invertible and lets the mask fall on them by magnitude.
     h.diagonal().masked_fill_(h.diagonal() == 0, 1.0);
 
-    at::Tensor upper;
-    double damping = options.damping;
-    const double meanDiag = h.diagonal().mean().item<double>();
-    for (int attempt = 0; attempt < 4 && !upper.defined(); ++attempt) {
-        const at::Tensor damped = h.clone();
-        damped.diagonal().add_(damping * meanDiag);
-        upper = upperFactorOfInverse(damped);
-        if (!upper.defined())
-            damping = damping > 0 ? damping * 10.0 : 1e-4;
-    }
-    if (!upper.defined())
-        throw InvalidArgument("SparseGPT: the calibration Hessian is not positive definite even "
-                              "with more damping (too few or degenerate calibration samples)");
+    const at::Tensor upper = dampedInverseHessianFactor(h, options.damping, "SparseGPT");
     const at::Tensor u32 = upper.to(at::kFloat).contiguous();
     const float *hinv = u32.data_ptr<float>();
 

@@ -58,6 +58,21 @@ at::Tensor inverseHessianFactor(const at::Tensor &h)
 
 } // namespace
 
+at::Tensor dampedInverseHessianFactor(const at::Tensor &h, double damping, const std::string &who)
+{
+    const double meanDiag = h.diagonal().mean().item<double>();
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        const at::Tensor damped = h.clone();
+        damped.diagonal().add_(damping * meanDiag);
+        if (const at::Tensor upper = inverseHessianFactor(damped); upper.defined())
+            return upper;
+        damping = damping > 0 ? damping * 10.0 : 1e-4;
+    }
+    throw InvalidArgument(who + ": the calibration Hessian is not positive definite even with "
+        + std::to_string(damping / 10.0)
+        + " damping (too few or degenerate calibration samples)");
+}
+
 HessianAccumulator::HessianAccumulator(std::int64_t features)
 {
     if (features <= 0)
@@ -145,18 +160,7 @@ PackedMatrix gptqQuantize(const at::Tensor &weight, const at::Tensor &hessian,
         h = h.index_select(0, perm).index_select(1, perm);
     }
 
-    at::Tensor upper;
-    double damping = options.damping;
-    const double meanDiag = h.diagonal().mean().item<double>();
-    for (int attempt = 0; attempt < 4 && !upper.defined(); ++attempt, damping *= 10.0) {
-        const at::Tensor damped = h.clone();
-        damped.diagonal().add_(damping * meanDiag);
-        upper = inverseHessianFactor(damped);
-    }
-    if (!upper.defined())
-        throw InvalidArgument("GPTQ: the calibration Hessian is not positive definite even with "
-            + std::to_string(damping / 10.0)
-            + " damping (too few or degenerate calibration samples)");
+    const at::Tensor upper = dampedInverseHessianFactor(h, options.damping, "GPTQ");
     const at::Tensor u32 = upper.to(at::kFloat).contiguous();
     const float *hinv = u32.data_ptr<float>();
 

@@ -12,6 +12,8 @@
 
 #include <ATen/Tensor.h>
 
+#include <string>
+
 namespace lathe {
 
 struct GptqOptions {
@@ -34,6 +36,13 @@ private:
     at::Tensor m_sum;
     std::int64_t m_samples = 0;
 };
+
+// The upper Cholesky factor U of the damped H^-1 (H^-1 = U^T U, f64): row j from the diagonal
+// on holds how column j's error spreads over the later columns (GPTQ's and SparseGPT's
+// sequential inverses). `damping` is a fraction of mean(diag H) added to the diagonal, raised
+// tenfold (from 1e-4 when 0) until H is positive definite, at most 4 tries. Throws
+// InvalidArgument naming `who` when it never is.
+at::Tensor dampedInverseHessianFactor(const at::Tensor &h, double damping, const std::string &who);
 
 // Quantizes `weight` [out, in] f32 in an integer `format` (any group, sym or asym; a ragged last
 // group) against `hessian` [in, in] (from HessianAccumulator). Dead inputs (diag 0) get weight
