@@ -5,30 +5,26 @@
 // tinystories-656k, and at 2:4 on the demo model (at 50% unstructured the demo model loses so
 // little that magnitude is as good: see the bound below); the pruned models have exactly the
 // asked patterns.
+#include "modelbench.h"
 #include "testdata.h"
 
 #include "analysis/activationstats.h"
 #include "analysis/linearmodules.h"
-#include "corpus/storycorpus.h"
 #include "eval/perplexity.h"
 #include "model/model.h"
 #include "model/transformer.h"
 #include "prune/prunemask.h"
 #include "prune/unstructuredprune.h"
-#include "text/tokenizerloader.h"
 #include "util/error.h"
 
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
 
-#include <fstream>
-#include <sstream>
 
 using namespace lathe;
 
 namespace {
 
-const std::string kDemo = LATHE_SOURCE_DIR "/resources/demo-model";
 constexpr int kCtx = 128;
 
 std::string path(const char *relative)
@@ -36,65 +32,16 @@ std::string path(const char *relative)
     return test::dataPath(relative).toStdString();
 }
 
-std::string readFile(const std::string &file)
-{
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using Bench = test::ModelBench;
 
-// A model with calibration windows and evaluation ids from disjoint text.
-struct Bench {
-    std::string name;
-    std::shared_ptr<const Model> model;
-    std::vector<std::vector<std::int32_t>> calibration;
-    std::vector<std::int32_t> eval;
-};
-
-// tinystories-656k: calibrate on the first half of the excerpt, evaluate on the second.
 Bench tinyStories()
 {
-    const std::string dir = path("models/tinystories-656k");
-    const std::string text = readFile(path("text/TinyStories-valid-excerpt.txt"));
-    const std::size_t half = text.find('\n', text.size() / 2) + 1;
-    const auto tokenizer = loadTokenizer(dir);
-    Bench b;
-    b.name = "tinystories-656k";
-    b.model = Model::load(dir);
-    b.calibration = calibrationSequences(*tokenizer, text.substr(0, half), 16, kCtx);
-    b.eval = tokenizer->encode(text.substr(half), false);
-    return b;
-}
-
-// The demo model: its own story generator, one seed for calibration, another for evaluation,
-// both unlike the seed it was trained on.
-std::vector<std::int32_t> demoIds(const Tokenizer &tokenizer, std::uint64_t seed, std::size_t chars)
-{
-    StoryCorpusOptions options;
-    options.seed = seed;
-    options.targetChars = chars;
-    std::vector<std::int32_t> ids;
-    for (const std::string &doc : generateStoryCorpus(options)) {
-        const auto docIds = tokenizer.encode(doc, true);
-        ids.insert(ids.end(), docIds.begin(), docIds.end());
-        ids.push_back(tokenizer.eosId());
-    }
-    return ids;
+    return test::tinyStoriesBench(16, kCtx);
 }
 
 Bench demoBench()
 {
-    const auto tokenizer = loadTokenizer(kDemo);
-    Bench b;
-    b.name = "demo";
-    b.model = Model::load(kDemo);
-    const std::vector<std::int32_t> calib = demoIds(*tokenizer, 7001, 30'000);
-    for (std::size_t start = 0; start + kCtx <= calib.size() && b.calibration.size() < 16;
-         start += kCtx)
-        b.calibration.emplace_back(calib.begin() + long(start), calib.begin() + long(start + kCtx));
-    b.eval = demoIds(*tokenizer, 7919, 20'000);
-    return b;
+    return test::demoBench(16, kCtx);
 }
 
 double perplexity(const std::shared_ptr<const Model> &model, const Bench &b)

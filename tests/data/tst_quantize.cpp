@@ -5,16 +5,15 @@
 // never overlap): int8 per channel is nearly lossless, GPTQ and AWQ beat round-to-nearest at
 // 4 and 3 bits, the planner beats uniform 4-bit at the same size.
 // LATHE_QUANTIZE_MATRIX=1 adds a table of every model x format x method (for the issue note).
+#include "modelbench.h"
 #include "testdata.h"
 
 #include "analysis/activationstats.h"
-#include "corpus/storycorpus.h"
 #include "eval/comparison.h"
 #include "export/hfexportvariant.h"
 #include "model/model.h"
 #include "model/transformer.h"
 #include "quant/quantizemodel.h"
-#include "text/tokenizerloader.h"
 #include "util/error.h"
 
 #include <ATen/ATen.h>
@@ -24,14 +23,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 using namespace lathe;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kDemo = LATHE_SOURCE_DIR "/resources/demo-model";
 constexpr int kCtx = 128;
 
 std::string path(const char *relative)
@@ -39,76 +36,22 @@ std::string path(const char *relative)
     return test::dataPath(relative).toStdString();
 }
 
-std::string readFile(const std::string &file)
-{
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using Bench = lathe::test::ModelBench;
 
-// A model with calibration windows and evaluation ids from disjoint text.
-struct Bench {
-    std::string name;
-    std::shared_ptr<const Model> model;
-    std::vector<std::vector<std::int32_t>> calibration;
-    std::vector<std::int32_t> eval;
-};
-
-// TinyStories models: calibrate on the first half of the excerpt, evaluate on the second.
-Bench storiesBench(const std::string &name, const std::string &model, const std::string &tok)
-{
-    const std::string text = readFile(path("text/TinyStories-valid-excerpt.txt"));
-    const std::size_t half = text.find('\n', text.size() / 2) + 1;
-    const auto tokenizer = loadTokenizer(tok);
-    Bench b;
-    b.name = name;
-    b.model = Model::load(model);
-    b.calibration = calibrationSequences(*tokenizer, text.substr(0, half), 16, kCtx);
-    b.eval = tokenizer->encode(text.substr(half), false);
-    return b;
-}
-
-// The demo model: its own story generator, one seed for calibration, another for evaluation,
-// both unlike the seed it was trained on.
-std::vector<std::int32_t> demoIds(const Tokenizer &tokenizer, std::uint64_t seed, std::size_t chars)
-{
-    StoryCorpusOptions options;
-    options.seed = seed;
-    options.targetChars = chars;
-    std::vector<std::int32_t> ids;
-    for (const std::string &doc : generateStoryCorpus(options)) {
-        const auto docIds = tokenizer.encode(doc, true);
-        ids.insert(ids.end(), docIds.begin(), docIds.end());
-        ids.push_back(tokenizer.eosId());
-    }
-    return ids;
-}
-
-Bench demoBench()
-{
-    const auto tokenizer = loadTokenizer(kDemo);
-    Bench b;
-    b.name = "demo";
-    b.model = Model::load(kDemo);
-    const std::vector<std::int32_t> calib = demoIds(*tokenizer, 7001, 30'000);
-    for (std::size_t start = 0; start + kCtx <= calib.size() && b.calibration.size() < 16;
-         start += kCtx)
-        b.calibration.emplace_back(calib.begin() + long(start), calib.begin() + long(start + kCtx));
-    b.eval = demoIds(*tokenizer, 7919, 20'000);
-    return b;
-}
-
+// 16 calibration windows of kCtx tokens each.
 Bench tinyStories()
 {
-    return storiesBench("tinystories-656k", path("models/tinystories-656k"),
-        path("models/tinystories-656k"));
+    return lathe::test::tinyStoriesBench(16, kCtx);
 }
 
 Bench stories260K()
 {
-    return storiesBench("stories260K", path("models/stories260K/hf"),
-        path("models/stories260K/stories260K-f32.gguf"));
+    return lathe::test::stories260KBench(16, kCtx);
+}
+
+Bench demoBench()
+{
+    return lathe::test::demoBench(16, kCtx);
 }
 
 Recipe recipeFor(const std::string &method, const std::string &format)

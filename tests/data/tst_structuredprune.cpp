@@ -5,17 +5,16 @@
 // equals zeroing its heads' o_proj input columns; block influence is in [0, 2] and dropping
 // the least influential block hurts less than dropping the most influential one. Perplexity on
 // held-out text before and after each pruning is printed for the issue note.
+#include "modelbench.h"
 #include "testdata.h"
 
 #include "analysis/activationstats.h"
-#include "corpus/storycorpus.h"
 #include "eval/perplexity.h"
 #include "export/hfexportvariant.h"
 #include "model/model.h"
 #include "model/transformer.h"
 #include "prune/blockinfluence.h"
 #include "prune/structuredprune.h"
-#include "text/tokenizerloader.h"
 #include "util/error.h"
 
 #include <ATen/ATen.h>
@@ -25,14 +24,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 using namespace lathe;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kDemo = LATHE_SOURCE_DIR "/resources/demo-model";
 constexpr int kCtx = 128;
 
 std::string path(const char *relative)
@@ -40,66 +37,17 @@ std::string path(const char *relative)
     return test::dataPath(relative).toStdString();
 }
 
-std::string readFile(const std::string &file)
-{
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+// A model with its source folder, 8 calibration windows and held-out evaluation ids.
+using Bench = test::ModelBench;
 
-// A model with its source folder, calibration windows and held-out evaluation ids.
-struct Bench {
-    std::string name;
-    std::string folder;
-    std::shared_ptr<const Model> model;
-    std::vector<std::vector<std::int32_t>> calibration;
-    std::vector<std::int32_t> eval;
-};
-
-// Calibration on the first half of the TinyStories excerpt, evaluation on the second.
 Bench tinyStories()
 {
-    const std::string text = readFile(path("text/TinyStories-valid-excerpt.txt"));
-    const std::size_t half = text.find('\n', text.size() / 2) + 1;
-    Bench b;
-    b.name = "tinystories-656k";
-    b.folder = path("models/tinystories-656k");
-    const auto tokenizer = loadTokenizer(b.folder);
-    b.model = Model::load(b.folder);
-    b.calibration = calibrationSequences(*tokenizer, text.substr(0, half), 8, kCtx);
-    b.eval = tokenizer->encode(text.substr(half), false);
-    return b;
+    return test::tinyStoriesBench(8, kCtx);
 }
 
-std::vector<std::int32_t> demoIds(const Tokenizer &tokenizer, std::uint64_t seed, std::size_t chars)
-{
-    StoryCorpusOptions options;
-    options.seed = seed;
-    options.targetChars = chars;
-    std::vector<std::int32_t> ids;
-    for (const std::string &doc : generateStoryCorpus(options)) {
-        const auto docIds = tokenizer.encode(doc, true);
-        ids.insert(ids.end(), docIds.begin(), docIds.end());
-        ids.push_back(tokenizer.eosId());
-    }
-    return ids;
-}
-
-// The demo model: its own story generator, different seeds for calibration and evaluation.
 Bench demo()
 {
-    const auto tokenizer = loadTokenizer(kDemo);
-    Bench b;
-    b.name = "demo";
-    b.folder = kDemo;
-    b.model = Model::load(kDemo);
-    const std::vector<std::int32_t> calib = demoIds(*tokenizer, 7001, 16'000);
-    for (std::size_t start = 0; start + kCtx <= calib.size() && b.calibration.size() < 8;
-         start += kCtx)
-        b.calibration.emplace_back(calib.begin() + long(start), calib.begin() + long(start + kCtx));
-    b.eval = demoIds(*tokenizer, 7919, 12'000);
-    return b;
+    return test::demoBench(8, kCtx);
 }
 
 double perplexity(const std::shared_ptr<const Model> &model, const std::vector<std::int32_t> &ids)
