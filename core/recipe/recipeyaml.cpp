@@ -281,7 +281,8 @@ public:
                 else if (key == "ignore")
                     q.ignore = list(v, key, keyLine);
                 else if (key == "rules")
-                    rules(v, keyLine, q);
+                    rules(v, keyLine, "- match: ..., format: ...", q.rules,
+                        [&](const YAML::Node &item, int l) { return quantRule(item, l); });
                 else if (key == "gptq")
                     gptq(v, keyLine, q.gptq);
                 else if (key == "awq")
@@ -297,16 +298,18 @@ public:
         return q;
     }
 
-    void rules(const YAML::Node &v, int keyLine, QuantizationStage &q) const
+    // A list of rules, each read by `readRule(item, line)`; `example` shows one in the error.
+    template <typename Rule, typename ReadRule>
+    void rules(const YAML::Node &v, int keyLine, const std::string &example,
+        std::vector<Rule> &out, ReadRule readRule) const
     {
         if (v.IsNull())
             return;
         if (!v.IsSequence())
             fail(valueLine(v, keyLine),
-                "'rules' is " + describe(v)
-                    + "; expected a list of rules (- match: ..., format: ...)");
+                "'rules' is " + describe(v) + "; expected a list of rules (" + example + ")");
         for (const YAML::Node &item : v)
-            q.rules.push_back(quantRule(item, valueLine(item, keyLine)));
+            out.push_back(readRule(item, valueLine(item, keyLine)));
     }
 
     void gptq(const YAML::Node &v, int keyLine, GptqSettings &g) const
@@ -410,14 +413,8 @@ public:
                 } else if (key == "ignore") {
                     p.ignore = list(v, key, keyLine);
                 } else if (key == "rules") {
-                    if (v.IsNull())
-                        return;
-                    if (!v.IsSequence())
-                        fail(valueLine(v, keyLine),
-                            "'rules' is " + describe(v)
-                                + "; expected a list of rules (- kind: ..., sparsity: ...)");
-                    for (const YAML::Node &item : v)
-                        p.rules.push_back(pruneRule(item, valueLine(item, keyLine)));
+                    rules(v, keyLine, "- kind: ..., sparsity: ...", p.rules,
+                        [&](const YAML::Node &item, int l) { return pruneRule(item, l); });
                 } else {
                     forEachKey(v, keyLine, "pruning.sparsegpt", { "damping", "block_size" },
                         [&](const std::string &k, const YAML::Node &x, int l) {
